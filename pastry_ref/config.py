@@ -1,0 +1,51 @@
+"""Protocol configuration.
+
+Owns: ``Config``, the one value that fixes every protocol parameter of a node: the id space,
+the leaf-set size L, the neighbourhood size M. Later protocol choices (join variant, timer and
+network semantics) are added here as fields with defaults.
+Spec rules: R-CFG-1.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from pastry_ref.errors import ConfigError
+from pastry_ref.ids import IdSpace
+
+__all__ = ["Config"]
+
+
+@attrs.frozen(slots=True)
+class Config:
+    """Parameters shared by every node of one overlay (R-CFG-1).
+
+    ``leaf_set_size`` is L: a node keeps L/2 neighbours on each side, so L must be even and >= 2.
+    ``neighborhood_size`` is M >= 0: the number of proximally closest nodes a node remembers.
+    """
+
+    space: IdSpace
+    leaf_set_size: int = 16
+    neighborhood_size: int = 32
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.space, IdSpace):
+            raise ConfigError(f"space: expected an IdSpace, got {self.space!r}")
+        L = self.leaf_set_size
+        if not isinstance(L, int) or isinstance(L, bool) or L < 2 or L % 2:
+            raise ConfigError(f"leaf_set_size: L must be an even integer >= 2, got {L!r}")
+        M = self.neighborhood_size
+        if not isinstance(M, int) or isinstance(M, bool) or M < 0:
+            raise ConfigError(f"neighborhood_size: M must be an integer >= 0, got {M!r}")
+
+    @property
+    def half(self) -> int:
+        """L/2: the number of leaf-set members kept on each side of a node."""
+        return self.leaf_set_size // 2
+
+    @classmethod
+    def make(
+        cls, bits: int = 128, b: int = 4, leaf_set_size: int = 16, neighborhood_size: int = 32
+    ) -> Config:
+        """Build a Config from plain numbers (the paper's typical values by default)."""
+        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size)
