@@ -58,7 +58,9 @@ def arc_covers(
     pre: size >= 1
     pre: 0 <= owner < size
     pre: 0 <= key < size
-    pre: all(0 <= n < size for n in left + right)
+    pre: all(0 <= n < size and n != owner for n in left + right)
+    pre: list(left) == sorted(set(left), key=lambda n: (owner - n) % size)
+    pre: list(right) == sorted(set(right), key=lambda n: (n - owner) % size)
     post: implies(key == owner, __return__)
     post: implies(key in left or key in right, __return__)
     """
