@@ -365,7 +365,7 @@ class BoundedCounters(_RWModel):
         )
 
 
-# -- independent counters (the benchmark) -----------------------------------------------------------
+# -- independent counters (the benchmark) ---------------------------------------------------
 
 
 class Counters(_RWModel):
