@@ -126,13 +126,17 @@ class LeafSet:
         return self.add_all((node,))
 
     def add_all(self, nodes: Iterable[int]) -> LeafSet:
-        """Insert every node of ``nodes`` (R-LS-2); returns ``self`` when nothing changes."""
+        """Insert every node of ``nodes`` (R-LS-2); returns ``self`` when nothing changes.
+
+        Each side keeps the L/2 nearest on that side among *all* current members (either half)
+        and the new nodes: after a removal, a member of the other half may be the nearest
+        known node on this side and must not be skipped for a farther new node.
+        """
         new = self.space.check_all(nodes, "leaf_set.add")
-        if not new:
-            return self
         size = self.space.size
-        left = nearest_on_side(self.owner, self.left + new, self.half, size, cw=False)
-        right = nearest_on_side(self.owner, self.right + new, self.half, size, cw=True)
+        pool = self.left + self.right + new
+        left = nearest_on_side(self.owner, pool, self.half, size, cw=False)
+        right = nearest_on_side(self.owner, pool, self.half, size, cw=True)
         if left == self.left and right == self.right:
             return self
         return attrs.evolve(self, left=left, right=right)

@@ -1,3 +1,4 @@
+# ruff: noqa: N802, N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
 """Protocol configuration (pastry_ref.config): rule R-CFG-1."""
 
 from __future__ import annotations
@@ -63,5 +64,5 @@ def test_R_CFG_1_make_refuses_bad_numbers(kwargs: dict[str, int], field: str) ->
 
 def test_R_CFG_1_space_must_be_an_id_space() -> None:
     """Pastry §2: a configuration fixes one id space."""
-    with pytest.raises(ConfigError, match="^space:"):
+    with pytest.raises(ConfigError, match=r"^space:"):
         Config((128, 4), 16, 32)  # type: ignore[arg-type]
