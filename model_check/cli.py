@@ -230,7 +230,10 @@ def _list(out: TextIO, as_json: bool) -> int:
 
 def _replay(args: argparse.Namespace, scenario: Scenario, out: TextIO) -> int:
     doc = load_itf(args.replay)
-    result = replay_itf(scenario.model(), doc)
+    try:
+        result = replay_itf(scenario.model(), doc)
+    except ItfError as e:
+        raise ItfError(f"{args.replay}: {e}") from e
     if args.json:
         data = {"replay": args.replay, "ok": result.ok, "steps": result.steps}
         out.write(json.dumps({**data, "message": result.message}) + "\n")

@@ -3,8 +3,9 @@
 Owns: the value encoding and the trace document. Encoding: booleans and strings as JSON; integers
 as JSON numbers when |n| < 2^53, else ``{"#bigint": "n"}``; tuples ``{"#tup": [...]}``; sets
 ``{"#set": [...]}`` and mappings ``{"#map": [[k, v], ...]}`` (both sorted, so equal values encode
-equally); attrs instances as variants ``{"tag": ClassName, "value": {field: ...}}``; enums and
-``None`` as variants whose value is the empty record; lists as JSON arrays; anything else
+equally); attrs instances as variants ``{"tag": ClassName, "value": {field: ...}}``; enum members
+(tag: the member's name) and ``None`` (tag ``Nil``: itf-py cannot read a tag that is a Python
+keyword) as variants whose value is the empty record; lists as JSON arrays; anything else
 ``{"#unserializable": repr}``. A document has ``#meta`` (format, source, property, generator),
 ``params`` (empty), ``vars`` (the model's ``state_vars`` plus ``mbt::actionTaken``), ``states``
 (each with ``#meta`` holding its index, the action name and the encoded action) and, for a lasso,
@@ -58,7 +59,7 @@ def to_itf(value: Any) -> Any:
     if isinstance(value, int):
         return value if -_SAFE_INT < value < _SAFE_INT else {"#bigint": str(value)}
     if value is None:
-        return {"tag": "None", "value": {}}
+        return {"tag": "Nil", "value": {}}
     fields = getattr(type(value), "__attrs_attrs__", None)
     if fields is not None:
         record = {f.name: to_itf(getattr(value, f.name)) for f in fields}

@@ -1,0 +1,46 @@
+"""The graph algorithms behind convergence checks (a), (b) and (c)."""
+
+from __future__ import annotations
+
+from model_check.convergence import avoiding_cycle, doomed_states, first_bad_terminal
+
+
+def test_first_bad_terminal_is_the_earliest_non_goal_terminal() -> None:
+    goal = bytearray([0, 1, 0, 0])
+    terminal = bytearray([0, 1, 0, 1])
+    assert first_bad_terminal(goal, terminal) == 3
+    assert first_bad_terminal(bytearray([1, 1]), bytearray([1, 1])) is None
+
+
+def test_doomed_states_by_backward_reachability() -> None:
+    # 0 -> 1 -> 2 (goal); 0 -> 3 -> 3 (trap with a self-loop); 4 -> 2
+    edges = [[1, 3], [2], [], [3], [2]]
+    goal = bytearray([0, 0, 1, 0, 0])
+    assert list(doomed_states(edges, goal)) == [1, 1, 1, 0, 1]
+
+
+def test_no_cycle_when_all_cycles_touch_the_goal() -> None:
+    edges = [[1], [2], [0]]
+    assert avoiding_cycle(edges, bytearray([0, 1, 0])) is None
+    assert avoiding_cycle([[1], [2], []], bytearray(3)) is None
+
+
+def test_self_loop_is_a_cycle() -> None:
+    edges = [[1], [1, 2], []]
+    found = avoiding_cycle(edges, bytearray([0, 0, 1]))
+    assert found == (1, [(1, 0)])
+
+
+def test_cycle_entry_is_the_earliest_state_and_the_loop_is_shortest() -> None:
+    # 0 -> 1 -> 2 -> 3 -> 1, plus a long way 1 -> 4 -> 5 -> 6 -> 1
+    edges = [[1], [4, 2], [3], [1], [5], [6], [1]]
+    entry, loop = avoiding_cycle(edges, bytearray(7)) or (None, [])
+    assert entry == 1
+    assert loop == [(1, 1), (2, 0), (3, 0)]
+
+
+def test_deep_graph_needs_no_recursion() -> None:
+    n = 50_000
+    edges = [[i + 1] for i in range(n - 1)] + [[0]]
+    found = avoiding_cycle(edges, bytearray(n))
+    assert found is not None and len(found[1]) == n
