@@ -8,12 +8,21 @@ Spec rules: R-CFG-1.
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
 from pastry_ref.errors import ConfigError
 from pastry_ref.ids import IdSpace
 
-__all__ = ["Config"]
+__all__ = ["Config", "JoinProtocol"]
+
+
+class JoinProtocol(enum.Enum):
+    """Which join a node runs (R-CFG-2)."""
+
+    PAPER = "paper"  # Pastry section 2.4, with the paper's state timestamps
+    CONSISTENT = "consistent"  # LuPastry: probes, leases, one joiner at a time
 
 
 @attrs.frozen(slots=True)
@@ -27,6 +36,7 @@ class Config:
     space: IdSpace
     leaf_set_size: int = 16
     neighborhood_size: int = 32
+    join: JoinProtocol = JoinProtocol.CONSISTENT
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.space, IdSpace):
@@ -37,6 +47,10 @@ class Config:
         M = self.neighborhood_size
         if not isinstance(M, int) or isinstance(M, bool) or M < 0:
             raise ConfigError(f"neighborhood_size: M must be an integer >= 0, got {M!r}")
+        if not isinstance(self.join, JoinProtocol):
+            raise ConfigError(
+                f"join: expected one of {[p.value for p in JoinProtocol]}, got {self.join!r}"
+            )
 
     @property
     def half(self) -> int:
@@ -45,7 +59,19 @@ class Config:
 
     @classmethod
     def make(
-        cls, bits: int = 128, b: int = 4, leaf_set_size: int = 16, neighborhood_size: int = 32
+        cls,
+        bits: int = 128,
+        b: int = 4,
+        leaf_set_size: int = 16,
+        neighborhood_size: int = 32,
+        join: JoinProtocol | str = JoinProtocol.CONSISTENT,
     ) -> Config:
-        """Build a Config from plain numbers (the paper's typical values by default)."""
-        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size)
+        """Build a Config from plain values (the paper's typical numbers by default)."""
+        if isinstance(join, str):
+            try:
+                join = JoinProtocol(join)
+            except ValueError:
+                raise ConfigError(
+                    f"join: expected one of {[p.value for p in JoinProtocol]}, got {join!r}"
+                ) from None
+        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size, join)

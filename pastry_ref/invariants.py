@@ -1,0 +1,357 @@
+"""Named invariants and properties of a World.
+
+Owns: the predicates of spec/invariants.md. Each returns named violations (never a bare
+False), and ``properties`` packages them as ``model_check`` properties by name.
+"Ready" means status ready; under the paper's join every node that finished joining is ready.
+Spec: spec/invariants.md (LSetInv, RoutingTablePrefix, HalfNeighbor, NeighborClosest,
+Consistency, CorrectDelivery, Converged, AllReady, NoStuckMessages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from model_check import Always, AlwaysOnTransition, Convergence, ConvergenceCheck, Property
+from model_check import Violation
+from pastry_ref.effects import Deliver
+from pastry_ref.errors import PastryRefError
+from pastry_ref.ids import IdSpace
+from pastry_ref.messages import Lookup as LookupMsg
+from pastry_ref.node import NodeState, Status
+from pastry_ref.oracle import check_routing_table, ideal_leaf_set, root
+from pastry_ref.routing import NodeTables, RoutingLoop, follow
+from pastry_ref.world import Lookup, ReceiveMessage, World, WorldAction
+
+__all__ = [
+    "EXHAUSTIVE_KEYS_MAX_BITS",
+    "INVARIANTS",
+    "all_ready",
+    "converged",
+    "consistency",
+    "correct_delivery",
+    "delivery_arcs",
+    "half_neighbor",
+    "lset_inv",
+    "neighbor_closest",
+    "no_stuck_messages",
+    "properties",
+    "property_names",
+    "routing_table_prefix",
+]
+
+# Up to this many bits, "every key" means every key; above, the keys where a root can change.
+EXHAUSTIVE_KEYS_MAX_BITS = 12
+
+
+def _ready(world: World) -> list[NodeState]:
+    return [n for n in world.nodes if n.status is Status.READY]
+
+
+def lset_inv(world: World) -> list[Violation]:
+    """LSetInv: no node is in its own leaf set."""
+    return [
+        Violation("LSetInv", f"node {n.id} is in its own leaf set")
+        for n in world.started()
+        if n.id in n.leaf_set
+    ]
+
+
+def routing_table_prefix(world: World) -> list[Violation]:
+    """RoutingTablePrefix: every routing-table entry obeys R-RT-1."""
+    out: list[Violation] = []
+    for n in world.started():
+        for v in check_routing_table(n.id, n.routing_table.entries(), world.config.space):
+            out.append(Violation("RoutingTablePrefix", f"node {n.id}: {v.name} {v.detail}"))
+    return out
+
+
+def half_neighbor(world: World) -> list[Violation]:
+    """HalfNeighbor: an ok or ready node has a left neighbour iff it has a right one, and has
+    neither only if it is the only ok or ready node."""
+    active = [n for n in world.nodes if n.status in (Status.OK, Status.READY)]
+    out: list[Violation] = []
+    for n in active:
+        left, right = bool(n.leaf_set.left), bool(n.leaf_set.right)
+        if left != right:
+            out.append(Violation("HalfNeighbor", f"node {n.id}: one leaf-set half is empty"))
+        elif not left and len(active) > 1:
+            out.append(
+                Violation("HalfNeighbor", f"node {n.id} has no neighbour but is not alone")
+            )
+    return out
+
+
+def neighbor_closest(world: World) -> list[Violation]:
+    """NeighborClosest: no ready node lies strictly between a ready node and its immediate
+    left or right neighbour."""
+    space = world.config.space
+    ready = _ready(world)
+    out: list[Violation] = []
+    for n in ready:
+        for side, half, dist in (
+            ("right", n.leaf_set.right, space.cw_distance),
+            ("left", n.leaf_set.left, space.ccw_distance),
+        ):
+            if not half:
+                continue
+            edge = dist(n.id, half[0])
+            for m in ready:
+                if m.id != n.id and 0 < dist(n.id, m.id) < edge:
+                    out.append(
+                        Violation(
+                            "NeighborClosest",
+                            f"ready node {m.id} lies between ready node {n.id} and its "
+                            f"{side} neighbour {half[0]}",
+                        )
+                    )
+    return out
+
+
+# -- Consistency --------------------------------------------------------------------------------
+Arc = tuple[int, int]  # (first key, number of keys), clockwise
+
+
+def delivery_arcs(node: NodeState) -> list[Arc] | None:
+    """The keys ``node`` would deliver, as one clockwise arc, computed exactly; None when a
+    leaf-set half is empty (then only an enumeration of keys is exact).
+
+    With both halves non-empty a node delivers a key iff the key is in its leaf-set range and
+    the node is the closest of its leaf set to it; a key outside the range always has a closer
+    leaf-set member on the short way to it, so R-ROUTE-3 forwards it (spec/invariants.md). Those
+    keys form the arc around the node up to where its nearest left and right members win; each
+    boundary is found by binary search with the tie rule itself.
+    """
+    ls, space = node.leaf_set, node.config.space
+    if not ls.left or not ls.right:
+        return None
+    n, size = node.id, space.size
+
+    def reach(other: int, gap: int, sign: int) -> int:
+        lo, hi = 0, gap  # n wins at distance lo from itself, loses at hi (other sits there)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if space.closer(n, other, (n + sign * mid) % size):
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    cw = reach(ls.right[0], space.cw_distance(n, ls.right[0]), +1)
+    ccw = reach(ls.left[0], space.ccw_distance(n, ls.left[0]), -1)
+    return [((n - ccw) % size, ccw + cw + 1)]
+
+
+def _keys_delivered_by_enumeration(node: NodeState) -> list[int]:
+    return [k for k in range(node.config.space.size) if node.decide(k).deliver]
+
+
+def consistency(world: World) -> list[Violation]:
+    """Consistency: at most one ready node would deliver any key, checked over every key."""
+    space = world.config.space
+    pieces: list[tuple[int, int, int]] = []  # (start, end exclusive, node) linear intervals
+    for n in _ready(world):
+        arcs = delivery_arcs(n)
+        if arcs is None:
+            if space.bits > EXHAUSTIVE_KEYS_MAX_BITS + 4:
+                arcs = _arcs_at_critical_keys(n)
+            else:
+                arcs = [(k, 1) for k in _keys_delivered_by_enumeration(n)]
+        for start, length in arcs:
+            end = start + length
+            if end <= space.size:
+                pieces.append((start, end, n.id))
+            else:
+                pieces.append((start, space.size, n.id))
+                pieces.append((0, end - space.size, n.id))
+    pieces.sort()
+    out: list[Violation] = []
+    reach, owner = -1, -1
+    for start, end, n in pieces:
+        if start < reach and n != owner:
+            out.append(
+                Violation(
+                    "Consistency",
+                    f"ready nodes {owner} and {n} would both deliver key {start}",
+                )
+            )
+        if end > reach:
+            reach, owner = end, n
+    return out
+
+
+def _arcs_at_critical_keys(node: NodeState) -> list[Arc]:
+    """For huge spaces and a node with an empty half: the critical keys it delivers."""
+    return [(k, 1) for k in _critical_keys(node.config.space, node.known() | {node.id})]
+
+
+# -- CorrectDelivery ----------------------------------------------------------------------------
+def correct_delivery(world: World, action: WorldAction, after: World) -> list[Violation]:
+    """CorrectDelivery: a lookup is delivered only at the numerically closest ready node."""
+    del after
+    if not _delivers(action):
+        return []
+    _, effects = world.apply_with_effects(action)
+    ready = world.ready_ids()
+    out: list[Violation] = []
+    for e in effects:
+        if isinstance(e, Deliver):
+            expected = root(e.key, ready, world.config.space)
+            if expected != action.at:
+                out.append(
+                    Violation(
+                        "CorrectDelivery",
+                        f"lookup {e.payload} for key {e.key} delivered at {action.at}; the "
+                        f"closest ready node is {expected}",
+                    )
+                )
+    return out
+
+
+def _delivers(action: WorldAction) -> bool:
+    return isinstance(action, Lookup) or (
+        isinstance(action, ReceiveMessage) and isinstance(action.msg, LookupMsg)
+    )
+
+
+# -- Converged ---------------------------------------------------------------------------------
+def _critical_keys(space: IdSpace, ids: Iterable[int]) -> list[int]:
+    """Keys where the root can change: every id, its neighbours, and the midpoints (both sides
+    of each tie) between ids adjacent on the ring."""
+    ring = sorted(set(ids))
+    keys: set[int] = set()
+    for i, a in enumerate(ring):
+        b = ring[(i + 1) % len(ring)]
+        gap = space.cw_distance(a, b) or space.size
+        for k in (a - 1, a, a + 1, a + gap // 2 - 1, a + gap // 2, a + (gap + 1) // 2):
+            keys.add(k % space.size)
+    return sorted(keys)
+
+
+def converged(world: World) -> list[Violation]:
+    """Converged: every ready node's leaf set is the ideal one over the ready nodes, and every
+    key routed from every ready node reaches its root (every key when the space has at most
+    2^EXHAUSTIVE_KEYS_MAX_BITS ids, else the critical keys)."""
+    ready = _ready(world)
+    ids = [n.id for n in ready]
+    out: list[Violation] = []
+    for n in ready:
+        ideal = ideal_leaf_set(n.id, ids, world.config)
+        if (n.leaf_set.left, n.leaf_set.right) != (ideal.left, ideal.right):
+            out.append(
+                Violation(
+                    "Converged",
+                    f"node {n.id} has leaf set {n.leaf_set.left}|{n.leaf_set.right}, ideal is "
+                    f"{ideal.left}|{ideal.right}",
+                )
+            )
+    if out or not ready:
+        return out
+    return _routes_reach_roots(world, ready, ids)
+
+
+def _routes_reach_roots(world: World, ready: list[NodeState], ids: list[int]) -> list[Violation]:
+    space = world.config.space
+    tables = {n.id: NodeTables(n.leaf_set, n.routing_table, n.neighborhood) for n in ready}
+    if space.bits <= EXHAUSTIVE_KEYS_MAX_BITS:
+        keys: Sequence[int] = range(space.size)
+    else:
+        keys = _critical_keys(space, ids)
+    for key in keys:
+        expected = root(key, ids, space)
+        for n in ready:
+            try:
+                route = follow(key, n.id, tables)
+            except RoutingLoop as e:
+                return [Violation("Converged", str(e))]
+            except PastryRefError as e:
+                return [Violation("Converged", f"key {key} from {n.id}: {e}")]
+            if route.delivered_at != expected:
+                return [
+                    Violation(
+                        "Converged",
+                        f"key {key} routed from {n.id} reaches {route.delivered_at}, root is "
+                        f"{expected}",
+                    )
+                ]
+    return []
+
+
+def all_ready(world: World) -> list[Violation]:
+    """AllReady: every node that started joining is ready."""
+    return [
+        Violation("AllReady", f"node {n.id} is {n.status.value}")
+        for n in world.started()
+        if n.status is not Status.READY
+    ]
+
+
+def no_stuck_messages(world: World) -> list[Violation]:
+    """NoStuckMessages: nothing is left in flight."""
+    return [
+        Violation("NoStuckMessages", f"{type(e.msg).__name__} to {e.dest} never accepted")
+        for e in world.network
+    ]
+
+
+# -- packaging -----------------------------------------------------------------------------------
+def _always(name: str, fn: Callable[[World], list[Violation]], text: str) -> Property:
+    return Always(name, fn, text)
+
+
+def _goal(fn: Callable[[World], list[Violation]]) -> Callable[[World], bool]:
+    return lambda w: not fn(w)
+
+
+INVARIANTS: dict[str, Callable[[World], list[Violation]]] = {
+    "LSetInv": lset_inv,
+    "RoutingTablePrefix": routing_table_prefix,
+    "HalfNeighbor": half_neighbor,
+    "NeighborClosest": neighbor_closest,
+    "Consistency": consistency,
+}
+
+_CONVERGENCE: dict[str, tuple[Callable[[World], list[Violation]], tuple[ConvergenceCheck, ...]]] = {
+    "Converged": (
+        converged,
+        (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
+    ),
+    "AllReady": (
+        all_ready,
+        (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
+    ),
+    "NoStuckMessages": (no_stuck_messages, (ConvergenceCheck.TERMINAL,)),
+}
+
+
+def property_names() -> tuple[str, ...]:
+    """Every property name a scenario may ask for, in the default order."""
+    return (*INVARIANTS, "CorrectDelivery", *_CONVERGENCE)
+
+
+def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:
+    """The named properties as model_check properties (all of them by default)."""
+    chosen = tuple(names) if names is not None else property_names()
+    out: list[Property] = []
+    for name in chosen:
+        if name in INVARIANTS:
+            fn = INVARIANTS[name]
+            out.append(_always(name, fn, (fn.__doc__ or "").splitlines()[0]))
+        elif name == "CorrectDelivery":
+            out.append(
+                AlwaysOnTransition(
+                    name,
+                    correct_delivery,
+                    (correct_delivery.__doc__ or "").splitlines()[0],
+                    observes=_delivers,
+                )
+            )
+        elif name in _CONVERGENCE:
+            fn, checks = _CONVERGENCE[name]
+            out.append(Convergence(name, _goal(fn), (fn.__doc__ or "").splitlines()[0], checks))
+        else:
+            raise PastryRefError(
+                f"check.properties: unknown property {name!r}; expected one of "
+                f"{', '.join(property_names())}"
+            )
+    return tuple(out)
+

@@ -1,0 +1,140 @@
+"""The wire vocabulary: every message a node sends, one frozen class per message type.
+
+Owns: the message classes. Each is handled by exactly one handler in ``pastry_ref.node``, and
+the World's action that delivers it is named ``Receive<Type>`` (ReceiveJoinRequest,
+ReceiveLSProbe, ...), the names of the published TLA+ model where it has one. Every message
+names its sender in ``src``. Node sets travel as sorted tuples of ids, never as containers, so
+a message is a small hashable value.
+Spec rules: R-MSG-1 (messages are values; delivery is reliable, unordered, not duplicated).
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import attrs
+
+__all__ = [
+    "Announce",
+    "AnnounceReply",
+    "JoinDone",
+    "JoinReply",
+    "JoinRequest",
+    "LSProbe",
+    "LSProbeReply",
+    "LeaseReply",
+    "LeaseRequest",
+    "Lookup",
+    "Message",
+]
+
+Ids: TypeAlias = tuple[int, ...]
+
+
+@attrs.frozen(slots=True)
+class JoinRequest:
+    """Routed toward ``joiner``'s id. Each hop adds itself and its routing-table rows to
+    ``rows`` (the joiner's future table, R-JOIN-2); the first hop puts its neighbourhood set in
+    ``neighborhood``; ``givers`` records (node, state version) for the paper's timestamps."""
+
+    src: int
+    joiner: int
+    rows: Ids = ()
+    neighborhood: Ids = ()
+    givers: tuple[tuple[int, int], ...] = ()
+
+
+@attrs.frozen(slots=True)
+class JoinReply:
+    """From Z, the node numerically closest to the joiner: Z and its leaf set, plus what the
+    route collected (R-JOIN-3)."""
+
+    src: int
+    leaf_set: Ids
+    rows: Ids
+    neighborhood: Ids
+    givers: tuple[tuple[int, int], ...]
+
+
+@attrs.frozen(slots=True)
+class Announce:
+    """Paper join: the new node ``src`` tells a node of its state that it has arrived.
+    ``version`` is the state version this node gave ``src`` during the join, if it gave any
+    (R-PJ-2)."""
+
+    src: int
+    version: int | None
+
+
+@attrs.frozen(slots=True)
+class AnnounceReply:
+    """Paper join: the announced-to node's state changed since it gave it; here is the new one
+    (R-PJ-3)."""
+
+    src: int
+    leaf_set: Ids
+    version: int
+
+
+@attrs.frozen(slots=True)
+class LSProbe:
+    """Consistent join: ``src`` asks to be confirmed alive and sends its leaf set (R-CJ-3)."""
+
+    src: int
+    leaf_set: Ids
+
+
+@attrs.frozen(slots=True)
+class LSProbeReply:
+    """Answer to an LSProbe, with the replier's leaf set (R-CJ-4)."""
+
+    src: int
+    leaf_set: Ids
+
+
+@attrs.frozen(slots=True)
+class LeaseRequest:
+    """Consistent join: an ok node asks an immediate neighbour for a lease (R-CJ-6)."""
+
+    src: int
+
+
+@attrs.frozen(slots=True)
+class LeaseReply:
+    """Answer to a LeaseRequest: ``granted`` iff the requester is the replier's immediate
+    neighbour; carries the replier's leaf set (R-CJ-7). The TLA+ model's BroadcastLSet."""
+
+    src: int
+    granted: bool
+    leaf_set: Ids
+
+
+@attrs.frozen(slots=True)
+class JoinDone:
+    """Consistent join: the joiner is ready; the node that answered its join may help the next
+    joiner (R-CJ-9)."""
+
+    src: int
+
+
+@attrs.frozen(slots=True)
+class Lookup:
+    """An application message routed toward ``key`` (KBR route); ``payload`` is opaque."""
+
+    src: int
+    key: int
+    payload: int
+
+
+Message: TypeAlias = (
+    JoinRequest
+    | JoinReply
+    | Announce
+    | AnnounceReply
+    | LSProbe
+    | LSProbeReply
+    | LeaseRequest
+    | LeaseReply
+    | JoinDone
+    | Lookup
+)

@@ -1,0 +1,461 @@
+"""The Pastry node as a pure state machine.
+
+Owns: ``NodeState`` (one node's whole state), the inputs a node reacts to, ``step`` (one
+dispatch table from input type to one handler each; received messages dispatch again on the
+message type), and ``accepts`` (whether a node takes a message now or leaves it waiting in the
+network, as the guards of the TLA+ model do).
+Spec rules: R-NODE-1 (step is pure and total), R-NODE-2 (status and what each status may do),
+R-JOIN-1..4 (the route of a join), R-PJ-1..3 (the paper's join), R-CJ-1..9 (the consistent
+join), R-LOOKUP-1..2 (routing application messages).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
+
+import attrs
+
+from pastry_ref.config import Config, JoinProtocol
+from pastry_ref.effects import Deliver, Effect, Forward, Send, Update
+from pastry_ref.leaf_set import LeafSet
+from pastry_ref.messages import (
+    Announce,
+    AnnounceReply,
+    Ids,
+    JoinDone,
+    JoinReply,
+    JoinRequest,
+    Lookup,
+    LSProbe,
+    LSProbeReply,
+    LeaseReply,
+    LeaseRequest,
+    Message,
+)
+from pastry_ref.neighborhood import Neighborhood
+from pastry_ref.proximity import ConstantProximity
+from pastry_ref.routing import RouteDecision, next_hop
+from pastry_ref.routing_table import RoutingTable
+
+__all__ = [
+    "Input",
+    "NodeState",
+    "Receive",
+    "RouteKey",
+    "StartFirst",
+    "StartJoin",
+    "Status",
+    "Step",
+    "accepts",
+    "immediate_neighbours",
+    "step",
+]
+
+# Nodes measure no network here: the neighbourhood keeps the numerically closest (R-NB-1 with
+# the constant metric) and routing-table cells keep their incumbent (R-RT-2 without a metric).
+_NO_METRIC = ConstantProximity()
+
+
+class Status(enum.Enum):
+    """R-NODE-2. dead: not (or no longer) in the overlay; wait: joining; ok: leaf set confirmed,
+    waiting for leases; ready: routes, delivers and answers joins. The paper's join goes from
+    wait straight to ready."""
+
+    DEAD = "dead"
+    WAIT = "wait"
+    OK = "ok"
+    READY = "ready"
+
+
+@attrs.frozen(slots=True, cache_hash=True)
+class NodeState:
+    """Everything one node knows. ``probing``: nodes probed and not yet answered;
+    ``leases``: neighbours that granted this node a lease; ``lease_asked``: lease requests
+    outstanding; ``helping``: the joiner this node answered and has not heard ready from;
+    ``helper``: the node that answered this node's join; ``version``: the paper's state
+    timestamp, bumped on every leaf-set change (paper join only)."""
+
+    id: int
+    config: Config
+    status: Status
+    leaf_set: LeafSet
+    routing_table: RoutingTable
+    neighborhood: Neighborhood
+    probing: frozenset[int] = frozenset()
+    leases: frozenset[int] = frozenset()
+    lease_asked: frozenset[int] = frozenset()
+    helping: int | None = None
+    helper: int | None = None
+    version: int = 0
+
+    @classmethod
+    def new(cls, node_id: int, config: Config) -> NodeState:
+        """A node that has not started: dead, knowing nobody."""
+        space = config.space
+        space.check(node_id, "node id")
+        return cls(
+            node_id,
+            config,
+            Status.DEAD,
+            LeafSet.empty(node_id, config),
+            RoutingTable.empty(node_id, space),
+            Neighborhood.empty(node_id, space, config.neighborhood_size),
+        )
+
+    def known(self) -> frozenset[int]:
+        """Every node this node knows of (leaf set, routing table, neighbourhood)."""
+        return (
+            self.leaf_set.members() | self.routing_table.members() | self.neighborhood.members()
+        )
+
+    def decide(self, key: int) -> RouteDecision:
+        """The routing decision for ``key`` at this node (R-ROUTE-1..4)."""
+        return next_hop(key, self.leaf_set, self.routing_table, self.neighborhood)
+
+
+# -- inputs --------------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class StartFirst:
+    """Become the first node of a new ring: ready, alone (R-NODE-3)."""
+
+
+@attrs.frozen(slots=True)
+class StartJoin:
+    """Start joining through ``seed``, a node already in the ring (R-JOIN-1)."""
+
+    seed: int
+
+
+@attrs.frozen(slots=True)
+class Receive:
+    """A message arrived."""
+
+    msg: Message
+
+
+@attrs.frozen(slots=True)
+class RouteKey:
+    """The application asks to route ``payload`` toward ``key`` (KBR route)."""
+
+    key: int
+    payload: int
+
+
+Input: TypeAlias = StartFirst | StartJoin | Receive | RouteKey
+
+
+@attrs.frozen(slots=True)
+class Step:
+    """The result of ``step``: the next node state and the effects, in a deterministic order."""
+
+    node: NodeState
+    effects: tuple[Effect, ...] = ()
+
+
+# -- helpers -------------------------------------------------------------------------------
+def immediate_neighbours(leaf_set: LeafSet) -> frozenset[int]:
+    """The nearest node on each side (one node in a ring of two; none when alone)."""
+    return frozenset(leaf_set.left[:1] + leaf_set.right[:1])
+
+
+def _ids(nodes: Iterable[int]) -> Ids:
+    return tuple(sorted(set(nodes)))
+
+
+def _leaf_content(node: NodeState) -> Ids:
+    """The node's leaf set as it sends it: the members and the node itself."""
+    return _ids((*node.leaf_set.members(), node.id))
+
+
+def _learn(node: NodeState, nodes: Iterable[int], out: list[Effect]) -> NodeState:
+    """Add ``nodes`` to the leaf set, routing table and neighbourhood (R-RT-2, R-LS-2, R-NB-1).
+
+    Emits an update upcall for every node that enters or leaves the leaf set; under the paper
+    join a changed leaf set bumps the state version (R-PJ-2).
+    """
+    new = [n for n in _ids(nodes) if n != node.id]
+    if not new:
+        return node
+    leaf_set = node.leaf_set.add_all(new)
+    table = node.routing_table.insert_all(new)
+    hood = node.neighborhood.insert_all(new, _NO_METRIC)
+    version = node.version
+    if leaf_set != node.leaf_set:
+        before, after = node.leaf_set.members(), leaf_set.members()
+        out.extend(Update(n, True) for n in sorted(after - before))
+        out.extend(Update(n, False) for n in sorted(before - after))
+        if node.config.join is JoinProtocol.PAPER:
+            version += 1
+    return attrs.evolve(
+        node, leaf_set=leaf_set, routing_table=table, neighborhood=hood, version=version
+    )
+
+
+def _would_enter(leaf_set: LeafSet, node: int) -> bool:
+    return node != leaf_set.owner and node not in leaf_set and leaf_set.add(node) != leaf_set
+
+
+# -- step ----------------------------------------------------------------------------------
+def step(node: NodeState, inp: Input) -> Step:
+    """Apply one input to one node (R-NODE-1): same node and input, same result, always.
+
+    A message the node does not accept now (``accepts`` is false) leaves it unchanged with no
+    effect; the World never delivers such a message, it stays in flight.
+    """
+    handler = _INPUT_HANDLERS[type(inp)]
+    out: list[Effect] = []
+    new = handler(node, inp, out)
+    return Step(new, tuple(out))
+
+
+def _start_first(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
+    if node.status is not Status.DEAD:
+        return node
+    return attrs.evolve(node, status=Status.READY)
+
+
+def _start_join(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
+    assert isinstance(inp, StartJoin)
+    if node.status is not Status.DEAD or inp.seed == node.id:
+        return node
+    out.append(Send(inp.seed, JoinRequest(node.id, node.id)))
+    return attrs.evolve(node, status=Status.WAIT)
+
+
+def _route_key(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
+    assert isinstance(inp, RouteKey)
+    node.config.space.check(inp.key, "key")
+    if node.status is not Status.READY:
+        return node  # R-LOOKUP-1: only a ready node routes
+    _route_lookup(node, inp.key, inp.payload, out)
+    return node
+
+
+def _receive(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
+    assert isinstance(inp, Receive)
+    if not accepts(node, inp.msg):
+        return node
+    return _MESSAGE_HANDLERS[type(inp.msg)](node, inp.msg, out)
+
+
+# -- lookups (R-LOOKUP-1..2) -----------------------------------------------------------------
+def _route_lookup(node: NodeState, key: int, payload: int, out: list[Effect]) -> None:
+    decision = node.decide(key)
+    if decision.deliver:
+        out.append(Deliver(key, payload))
+    else:
+        out.append(Forward(key, payload, decision.node))
+        out.append(Send(decision.node, Lookup(node.id, key, payload)))
+
+
+def receive_lookup(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-LOOKUP-2: a ready node delivers the lookup if it is the root it knows, else forwards."""
+    assert isinstance(msg, Lookup)
+    _route_lookup(node, msg.key, msg.payload, out)
+    return node
+
+
+# -- the route of a join (R-JOIN-1..4) ------------------------------------------------------
+def _rows_for(node: NodeState, joiner: int) -> set[int]:
+    """R-JOIN-2: what a hop gives the joiner's routing table: itself and its rows 0..l, where
+    l is the length of the prefix it shares with the joiner."""
+    space = node.config.space
+    depth = space.shared_prefix_len(node.id, joiner)
+    rows = {n for r in range(min(depth + 1, space.digits)) for n in node.routing_table.row(r)}
+    rows.discard(None)
+    return {n for n in rows if n is not None} | {node.id}
+
+
+def receive_join_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-JOIN-2/3: route the join toward the joiner's id, collecting rows; Z answers."""
+    assert isinstance(msg, JoinRequest)
+    decision = node.decide(msg.joiner)
+    rows = _ids({*msg.rows, *_rows_for(node, msg.joiner)})
+    hood = msg.neighborhood
+    if msg.src == msg.joiner:  # first hop: A gives its neighbourhood set (R-JOIN-2)
+        hood = _ids((*node.neighborhood.members(), node.id))
+    givers = (*msg.givers, (node.id, node.version))
+    if not decision.deliver:
+        out.append(Send(decision.node, JoinRequest(node.id, msg.joiner, rows, hood, givers)))
+        return node
+    out.append(Send(msg.joiner, JoinReply(node.id, _leaf_content(node), rows, hood, givers)))
+    if node.config.join is JoinProtocol.CONSISTENT:
+        return attrs.evolve(node, helping=msg.joiner)  # R-CJ-2
+    return node
+
+
+def receive_join_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-JOIN-4: the joiner takes Z's leaf set, the route's rows and A's neighbourhood."""
+    assert isinstance(msg, JoinReply)
+    leaf_set = LeafSet.of(node.id, msg.leaf_set, node.config)
+    table = node.routing_table.insert_all(n for n in _ids((*msg.rows, *msg.leaf_set, *msg.neighborhood)) if n != node.id)
+    hood = node.neighborhood.insert_all((*msg.neighborhood, *msg.leaf_set), _NO_METRIC)
+    out.extend(Update(n, True) for n in sorted(leaf_set.members()))
+    node = attrs.evolve(node, leaf_set=leaf_set, routing_table=table, neighborhood=hood)
+    if node.config.join is JoinProtocol.PAPER:
+        # R-PJ-1: active at once; announce to every node of the new state, returning the
+        # version each giver had when it gave its state (R-PJ-2).
+        given = dict(msg.givers)
+        node = attrs.evolve(node, status=Status.READY, version=node.version + 1)
+        for n in sorted(node.known()):
+            out.append(Send(n, Announce(node.id, given.get(n))))
+        return node
+    # R-CJ-3: probe every member of the new leaf set before trusting it.
+    members = sorted(leaf_set.members())
+    content = _leaf_content(node)
+    out.extend(Send(n, LSProbe(node.id, content)) for n in members)
+    return attrs.evolve(node, probing=frozenset(members), helper=msg.src)
+
+
+# -- the paper's join (R-PJ-1..3) ------------------------------------------------------------
+def receive_announce(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-PJ-2: take the new node into the state; if this node's state changed since it gave it
+    to the newcomer, answer with the new state (the paper's timestamp check)."""
+    assert isinstance(msg, Announce)
+    stale = msg.version is not None and msg.version != node.version
+    node = _learn(node, (msg.src,), out)
+    if stale:
+        out.append(Send(msg.src, AnnounceReply(node.id, _leaf_content(node), node.version)))
+    return node
+
+
+def receive_announce_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-PJ-3: the newcomer merges the fresher state and announces itself to the nodes that
+    entered its leaf set through it (the restarted operation)."""
+    assert isinstance(msg, AnnounceReply)
+    before = node.leaf_set.members()
+    node = _learn(node, msg.leaf_set, out)
+    for n in sorted(node.leaf_set.members() - before - {msg.src}):
+        out.append(Send(n, Announce(node.id, None)))
+    return node
+
+
+# -- the consistent join (R-CJ-1..9) ---------------------------------------------------------
+def _probe_new(node: NodeState, candidates: Iterable[int], out: list[Effect]) -> NodeState:
+    """R-CJ-5: probe every candidate that would enter the leaf set, before adding it."""
+    fresh = [
+        n for n in _ids(candidates) if n not in node.probing and _would_enter(node.leaf_set, n)
+    ]
+    if not fresh:
+        return node
+    content = _leaf_content(node)
+    out.extend(Send(n, LSProbe(node.id, content)) for n in fresh)
+    return attrs.evolve(node, probing=node.probing | frozenset(fresh))
+
+
+def _advance(node: NodeState, out: list[Effect]) -> NodeState:
+    """R-CJ-6/8: wait → ok when no probe is outstanding and the leaf set is complete; an ok
+    node asks every immediate neighbour that has not granted for a lease, and becomes ready
+    when both neighbours have granted and no probe is outstanding."""
+    if node.status is Status.WAIT and not node.probing and node.leaf_set.is_complete():
+        node = attrs.evolve(node, status=Status.OK)
+    if node.status is not Status.OK:
+        return node
+    neighbours = immediate_neighbours(node.leaf_set)
+    ask = sorted(neighbours - node.leases - node.lease_asked)
+    out.extend(Send(n, LeaseRequest(node.id)) for n in ask)
+    node = attrs.evolve(node, lease_asked=node.lease_asked | frozenset(ask))
+    if neighbours and neighbours <= node.leases and not node.probing:
+        if node.helper is not None:
+            out.append(Send(node.helper, JoinDone(node.id)))  # R-CJ-9
+        node = attrs.evolve(node, status=Status.READY, helper=None)
+    return node
+
+
+def receive_ls_probe(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-CJ-4: a probe proves its sender alive: take it in, probe the newcomers its leaf set
+    names, and answer with this node's leaf set."""
+    assert isinstance(msg, LSProbe)
+    node = _learn(node, (msg.src,), out)
+    node = _probe_new(node, msg.leaf_set, out)
+    out.append(Send(msg.src, LSProbeReply(node.id, _leaf_content(node))))
+    return _advance(node, out)
+
+
+def receive_ls_probe_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-CJ-4/5: the probed node is alive: take it in, probe the newcomers it names."""
+    assert isinstance(msg, LSProbeReply)
+    node = attrs.evolve(node, probing=node.probing - {msg.src})
+    node = _learn(node, (msg.src,), out)
+    node = _probe_new(node, msg.leaf_set, out)
+    return _advance(node, out)
+
+
+def receive_lease_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-CJ-7: grant a lease only to an immediate neighbour; answer with the leaf set."""
+    assert isinstance(msg, LeaseRequest)
+    granted = msg.src in immediate_neighbours(node.leaf_set)
+    out.append(Send(msg.src, LeaseReply(node.id, granted, _leaf_content(node))))
+    return node
+
+
+def receive_lease_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-CJ-8: record the grant (or the refusal, which allows asking again), probe the
+    newcomers the replier names, and try to advance."""
+    assert isinstance(msg, LeaseReply)
+    leases = node.leases | {msg.src} if msg.granted else node.leases
+    node = attrs.evolve(node, leases=leases, lease_asked=node.lease_asked - {msg.src})
+    node = _probe_new(node, msg.leaf_set, out)
+    return _advance(node, out)
+
+
+def receive_join_done(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-CJ-9: the joiner this node helped is ready; the next joiner may be answered."""
+    assert isinstance(msg, JoinDone)
+    if node.helping == msg.src:
+        return attrs.evolve(node, helping=None)
+    return node
+
+
+# -- guards (R-NODE-2) -----------------------------------------------------------------------
+def accepts(node: NodeState, msg: Message) -> bool:
+    """Whether ``node`` takes ``msg`` now; otherwise the message waits in the network.
+
+    Only a ready node routes or answers a join or a lookup (R-NODE-2); under the consistent join
+    a ready node answers one joiner at a time (R-CJ-2); a joiner takes one join reply; a node
+    still waiting for its join reply leaves probes waiting; only ok and ready nodes deal in
+    leases.
+    """
+    status = node.status
+    if status is Status.DEAD:
+        return False
+    if isinstance(msg, JoinRequest):
+        if status is not Status.READY:
+            return False
+        if node.config.join is JoinProtocol.CONSISTENT and node.helping is not None:
+            return not node.decide(msg.joiner).deliver
+        return True
+    if isinstance(msg, Lookup | Announce | AnnounceReply):
+        return status is Status.READY
+    if isinstance(msg, JoinReply):
+        return status is Status.WAIT and not node.leaf_set.members() and not node.probing
+    if isinstance(msg, LSProbe):
+        return status is not Status.WAIT or bool(node.leaf_set.members())
+    if isinstance(msg, LeaseRequest | LeaseReply):
+        return status in (Status.OK, Status.READY)
+    return True  # LSProbeReply, JoinDone
+
+
+Handler: TypeAlias = Callable[[NodeState, Any, list[Effect]], NodeState]
+
+_INPUT_HANDLERS: dict[type, Handler] = {
+    StartFirst: _start_first,
+    StartJoin: _start_join,
+    Receive: _receive,
+    RouteKey: _route_key,
+}
+
+_MESSAGE_HANDLERS: dict[type, Handler] = {
+    JoinRequest: receive_join_request,
+    JoinReply: receive_join_reply,
+    Announce: receive_announce,
+    AnnounceReply: receive_announce_reply,
+    LSProbe: receive_ls_probe,
+    LSProbeReply: receive_ls_probe_reply,
+    LeaseRequest: receive_lease_request,
+    LeaseReply: receive_lease_reply,
+    JoinDone: receive_join_done,
+    Lookup: receive_lookup,
+}
