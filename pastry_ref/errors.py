@@ -18,7 +18,7 @@ class ConfigError(PastryRefError):
     """A configuration value (id space, leaf-set size, ...) is out of its allowed range."""
 
 
-class InvalidId(PastryRefError):  # noqa: N818 - the name the design card uses
+class InvalidId(PastryRefError):
     """A node id or key is not an integer in [0, 2**bits)."""
 
 

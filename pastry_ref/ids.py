@@ -40,7 +40,9 @@ class IdSpace:
         if not 1 <= self.b <= 8:
             raise ConfigError(f"b: digit size must satisfy 1 <= b <= 8, got {self.b}")
         if not 1 <= self.bits <= MAX_BITS:
-            raise ConfigError(f"bits: id width must satisfy 1 <= bits <= {MAX_BITS}, got {self.bits}")
+            raise ConfigError(
+                f"bits: id width must satisfy 1 <= bits <= {MAX_BITS}, got {self.bits}"
+            )
         if self.bits % self.b != 0:
             raise ConfigError(
                 f"bits: must be a multiple of b={self.b} so ids split into whole digits, "
@@ -190,7 +192,8 @@ class IdSpace:
         return format(x, f"0{(self.bits + 3) // 4}x")
 
     def digit_str(self, x: int) -> str:
-        """``x`` written digit by digit in base 2**b (hex characters for b = 4; dotted otherwise)."""
+        """``x`` digit by digit in base 2**b: hex characters for b = 4, bits for b = 1, else
+        dotted decimal digits."""
         ds = [self.digit(x, i) for i in range(self.digits)]
         if self.b == 4:
             return "".join(format(d, "x") for d in ds)

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from model_check import Always, AlwaysOnTransition, Convergence, ConvergenceCheck, Property
-from model_check import Violation
+from model_check import (
+    Always,
+    AlwaysOnTransition,
+    Convergence,
+    ConvergenceCheck,
+    Property,
+    Violation,
+)
 from pastry_ref.effects import Deliver
 from pastry_ref.errors import PastryRefError
 from pastry_ref.ids import IdSpace
@@ -26,8 +32,8 @@ __all__ = [
     "EXHAUSTIVE_KEYS_MAX_BITS",
     "INVARIANTS",
     "all_ready",
-    "converged",
     "consistency",
+    "converged",
     "correct_delivery",
     "delivery_arcs",
     "half_neighbor",
@@ -75,9 +81,7 @@ def half_neighbor(world: World) -> list[Violation]:
         if left != right:
             out.append(Violation("HalfNeighbor", f"node {n.id}: one leaf-set half is empty"))
         elif not left and len(active) > 1:
-            out.append(
-                Violation("HalfNeighbor", f"node {n.id} has no neighbour but is not alone")
-            )
+            out.append(Violation("HalfNeighbor", f"node {n.id} has no neighbour but is not alone"))
     return out
 
 
@@ -165,17 +169,17 @@ def consistency(world: World) -> list[Violation]:
                 pieces.append((0, end - space.size, n.id))
     pieces.sort()
     out: list[Violation] = []
-    reach, owner = -1, -1
-    for start, end, n in pieces:
-        if start < reach and n != owner:
+    reach, holder = -1, -1
+    for start, end, node_id in pieces:
+        if start < reach and node_id != holder:
             out.append(
                 Violation(
                     "Consistency",
-                    f"ready nodes {owner} and {n} would both deliver key {start}",
+                    f"ready nodes {holder} and {node_id} would both deliver key {start}",
                 )
             )
         if end > reach:
-            reach, owner = end, n
+            reach, holder = end, node_id
     return out
 
 
@@ -354,4 +358,3 @@ def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:
                 f"{', '.join(property_names())}"
             )
     return tuple(out)
-

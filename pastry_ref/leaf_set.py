@@ -23,7 +23,9 @@ from pastry_ref.ids import IdSpace
 __all__ = ["LeafSet", "arc_covers", "nearest_on_side"]
 
 
-def nearest_on_side(owner: int, nodes: Iterable[int], half: int, size: int, cw: bool) -> tuple[int, ...]:
+def nearest_on_side(
+    owner: int, nodes: Iterable[int], half: int, size: int, cw: bool
+) -> tuple[int, ...]:
     """The ``half`` nodes nearest to ``owner`` going one way round (clockwise if ``cw``).
 
     Closest first; the owner and duplicates are ignored (R-LS-2).

@@ -27,11 +27,11 @@ from pastry_ref.messages import (
     JoinDone,
     JoinReply,
     JoinRequest,
+    LeaseReply,
+    LeaseRequest,
     Lookup,
     LSProbe,
     LSProbeReply,
-    LeaseReply,
-    LeaseRequest,
     Message,
 )
 from pastry_ref.neighborhood import Neighborhood
@@ -106,9 +106,7 @@ class NodeState:
 
     def known(self) -> frozenset[int]:
         """Every node this node knows of (leaf set, routing table, neighbourhood)."""
-        return (
-            self.leaf_set.members() | self.routing_table.members() | self.neighborhood.members()
-        )
+        return self.leaf_set.members() | self.routing_table.members() | self.neighborhood.members()
 
     def decide(self, key: int) -> RouteDecision:
         """The routing decision for ``key`` at this node (R-ROUTE-1..4)."""
@@ -290,7 +288,9 @@ def receive_join_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeStat
     """R-JOIN-4: the joiner takes Z's leaf set, the route's rows and A's neighbourhood."""
     assert isinstance(msg, JoinReply)
     leaf_set = LeafSet.of(node.id, msg.leaf_set, node.config)
-    table = node.routing_table.insert_all(n for n in _ids((*msg.rows, *msg.leaf_set, *msg.neighborhood)) if n != node.id)
+    table = node.routing_table.insert_all(
+        n for n in _ids((*msg.rows, *msg.leaf_set, *msg.neighborhood)) if n != node.id
+    )
     hood = node.neighborhood.insert_all((*msg.neighborhood, *msg.leaf_set), _NO_METRIC)
     out.extend(Update(n, True) for n in sorted(leaf_set.members()))
     node = attrs.evolve(node, leaf_set=leaf_set, routing_table=table, neighborhood=hood)

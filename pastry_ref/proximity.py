@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -26,8 +26,12 @@ __all__ = [
 ]
 
 
-class UnknownNode(PastryRefError):  # noqa: N818
+class UnknownNode(PastryRefError):
     """A metric was asked about a node it has no position or row for."""
+
+
+def _as_dict(m: Mapping[Any, Any]) -> dict[Any, Any]:
+    return dict(m)
 
 
 @runtime_checkable
@@ -41,7 +45,7 @@ class Proximity(Protocol):
 class EuclideanPlane:
     """Nodes at points of a plane; proximity is straight-line distance (the paper's setting)."""
 
-    points: Mapping[int, tuple[float, float]] = attrs.field(converter=dict, eq=False)
+    points: Mapping[int, tuple[float, float]] = attrs.field(converter=_as_dict, eq=False)
 
     def __call__(self, a: int, b: int, /) -> float:
         try:
@@ -55,7 +59,7 @@ class EuclideanPlane:
 class MatrixProximity:
     """An explicit table of distances; (a, b) and (b, a) may be given once, the other is implied."""
 
-    distances: Mapping[tuple[int, int], float] = attrs.field(converter=dict, eq=False)
+    distances: Mapping[tuple[int, int], float] = attrs.field(converter=_as_dict, eq=False)
 
     def __call__(self, a: int, b: int, /) -> float:
         if a == b:

@@ -65,9 +65,7 @@ class NodeTables:
 
     def known(self) -> frozenset[int]:
         """Every node this node knows of, itself excluded (L ∪ R ∪ M)."""
-        return (
-            self.leaf_set.members() | self.routing_table.members() | self.neighborhood.members()
-        )
+        return self.leaf_set.members() | self.routing_table.members() | self.neighborhood.members()
 
 
 def next_hop(
@@ -105,9 +103,7 @@ def next_hop(
         known |= neighborhood.members()
     own = space.closeness(owner, key)
     rare = [
-        t
-        for t in known
-        if space.shared_prefix_len(t, key) >= l and space.closeness(t, key) < own
+        t for t in known if space.shared_prefix_len(t, key) >= l and space.closeness(t, key) < own
     ]
     if rare:
         return RouteDecision(False, space.closest(key, rare), RouteRule.RARE_CASE)

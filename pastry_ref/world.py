@@ -155,9 +155,7 @@ class World:
         """Every enabled action, in a deterministic order: joins, lookups, then messages."""
         out: list[WorldAction] = [Join(x, s) for x, s in self.joins_left]
         out.extend(
-            Lookup(o, k, p)
-            for o, k, p in self.lookups_left
-            if self.node(o).status is Status.READY
+            Lookup(o, k, p) for o, k, p in self.lookups_left if self.node(o).status is Status.READY
         )
         previous: Envelope | None = None
         for env in self.network:
@@ -254,10 +252,7 @@ class WorldSpec:
         """The initial ring is converged: every node ready with the oracle's ideal tables."""
         ids = tuple(sorted(set(self.initial) | {x for x, _ in self.joins}))
         nodes: list[NodeState] = []
-        if len(self.initial) == 1:
-            tables = {}
-        else:
-            tables = ideal_tables(self.initial, self.config)
+        tables = ideal_tables(self.initial, self.config) if len(self.initial) > 1 else {}
         for n in ids:
             state = NodeState.new(n, self.config)
             if n in self.initial:
