@@ -69,7 +69,12 @@ def test_broken_mutex_shortest_counterexample() -> None:
     assert set(result.violated()) == {"MutualExclusion", "EnterAlone"}
     bad = result.result("MutualExclusion")
     assert bad.trace is not None
-    assert [str(s.action) for s in bad.trace.steps] == ["Check(0)", "Check(1)", "Enter(0)", "Enter(1)"]
+    assert [str(s.action) for s in bad.trace.steps] == [
+        "Check(0)",
+        "Check(1)",
+        "Enter(0)",
+        "Enter(1)",
+    ]
     assert bad.violations[0].name == "MutualExclusion"
     assert "[0, 1]" in bad.violations[0].detail
     assert bad.trace.states()[-1].pc == ("critical", "critical")

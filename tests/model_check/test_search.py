@@ -247,7 +247,9 @@ def test_reduction_ratios_on_the_test_models() -> None:
     """The reduction reported in docs/model_checking.md (transitions explored with / without)."""
     ratios = {
         "two-phase-commit (safety)": _equivalent(
-            TwoPhaseCommit, ("TCConsistent", "DecisionFirst", "SomeCommit", "SomeAbort"), Strategy.BFS
+            TwoPhaseCommit,
+            ("TCConsistent", "DecisionFirst", "SomeCommit", "SomeAbort"),
+            Strategy.BFS,
         ),
         "unreachable-witness": _equivalent(
             registry.get("example/unreachable-witness").model, None, Strategy.BFS
