@@ -136,7 +136,9 @@ class _ProgressLine:
         self.shown = False
 
     def __call__(self, p: Progress) -> None:
-        if p.seconds < PROGRESS_AFTER or p.seconds - self.last < (0.5 if self.tty else 10.0):
+        if p.seconds < PROGRESS_AFTER:
+            return
+        if self.shown and p.seconds - self.last < (0.5 if self.tty else 10.0):
             return
         self.last = p.seconds
         rate = p.distinct_states / p.seconds
@@ -265,7 +267,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     except (UsageError, OptionError, ScenarioError, ItfError, ModelError) as e:
         err.write(f"pastry-ref check: error: {e}\n")
         return EXIT_BAD_INPUT
-    except ValueError as e:  # a scenario-file loader's own message
+    except (ValueError, OSError) as e:  # a scenario-file loader's own message
         err.write(f"pastry-ref check: error: {e}\n")
         return EXIT_BAD_INPUT
     summaries: list[dict[str, Any]] = []

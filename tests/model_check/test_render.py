@@ -81,7 +81,11 @@ def test_progress_line_appears_only_after_a_few_seconds() -> None:
     line = _ProgressLine("demo", stream)
     line(Progress(100, 200, 5, 3, 1.0, None))
     assert stream.getvalue() == ""
-    line(Progress(100_000, 200_000, 5, 3, 12.0, 200_000))
+    line(Progress(100_000, 200_000, 5, 3, 3.5, 200_000))
     text = stream.getvalue()
     assert "demo: 100,000 distinct" in text and "50%" in text
     assert text.endswith("\n")  # not a terminal: whole lines, no carriage returns
+    line(Progress(100_001, 200_001, 5, 3, 13.0, 200_000))
+    assert stream.getvalue() == text  # not a terminal: a line every 10 s at most
+    line(Progress(100_002, 200_002, 5, 3, 23.0, 200_000))
+    assert stream.getvalue().count("\n") == 2

@@ -277,7 +277,7 @@ def test_reduction_never_prunes_an_observed_action() -> None:
 
 # Random read/write models: a strong test that sleep sets keep every reachable state.
 
-N_VARS = 3
+N_VARS = 4
 DOMAIN = 3
 
 
@@ -321,19 +321,19 @@ class RandomRW(BaseModel[tuple[int, ...], RWAction]):
 
         return (
             Always("NotAllBad", bad),
-            AlwaysOnTransition("NoBigJump", jump),
+            AlwaysOnTransition("NoBigJump", jump, observes=lambda a: a.name == "a0"),
             Sometimes("Two", lambda s: s[0] == 2),
         )
 
 
 @st.composite
 def rw_models(draw: st.DrawFn) -> RandomRW:
-    n = draw(st.integers(2, 5))
+    n = draw(st.integers(2, 6))
     acts = []
     for i in range(n):
         # Every variable an action writes it also reads (its effect depends on the read values).
         writes = frozenset(draw(st.sets(st.integers(0, N_VARS - 1), min_size=1, max_size=2)))
-        reads = writes | frozenset(draw(st.sets(st.integers(0, N_VARS - 1), max_size=2)))
+        reads = writes | frozenset(draw(st.sets(st.integers(0, N_VARS - 1), max_size=1)))
         acts.append(
             RWAction(f"a{i}", reads, writes, draw(st.integers(0, DOMAIN)), draw(st.integers(1, 2)))
         )
