@@ -324,3 +324,35 @@ def test_R_ROUTE_5_hop_bounds() -> None:
             assert rules[:-1].count(RouteRule.LEAF_SET) <= 1
             assert r.hop_count <= len(ids) - 1
             check_route_shape(r, key, S4, brute.root(key, ids, 4))
+
+
+def test_routing_strategies_meet_every_rule_ties_and_overlaps() -> None:
+    """Guard: the generated cases really exercise every routing clause, tie keys, and
+    overlapping leaf-set halves, so the properties above are not vacuous about them."""
+    seen: set[str] = set()
+
+    @settings(max_examples=300)
+    @given(partial_knowledge())
+    def probe_next_hop(t) -> None:
+        _bits, _b, ls, rt, nb, key = t
+        seen.add(next_hop(key, ls, rt, nb).rule.value)
+
+    @settings(max_examples=200)
+    @given(ideal_ring())
+    def probe_routes(t) -> None:
+        bits, _b, ids, config, prox, keys = t
+        tables = ideal_tables(ids, config, prox)
+        if any(nt.leaf_set.overlaps() for nt in tables.values()):
+            seen.add("overlap")
+        for key in keys:
+            if len(brute.root_candidates(key, ids, bits)) == 2:
+                seen.add("tie")
+            for start in ids:
+                for h in follow(key, start, tables).hops:
+                    seen.add("route " + h.decision.rule.value)
+
+    probe_next_hop()
+    probe_routes()
+    want = {f"R-ROUTE-{i}" for i in range(1, 5)} | {"overlap", "tie"}
+    want |= {"route R-ROUTE-1", "route R-ROUTE-2"}
+    assert want <= seen, want - seen
