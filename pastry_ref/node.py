@@ -72,8 +72,8 @@ class Status(enum.Enum):
 @attrs.frozen(slots=True, cache_hash=True)
 class NodeState:
     """Everything one node knows. ``probing``: nodes probed and not yet answered;
-    ``leases``: neighbours that granted this node a lease; ``lease_asked``: lease requests
-    outstanding; ``helping``: the joiner this node answered and has not heard ready from;
+    ``leases``: neighbours that granted this node a lease; ``lease_asked``: nodes asked for a
+    lease that have not granted it (outstanding or refused); ``helping``: the joiner this node answered and has not heard ready from;
     ``helper``: the node that answered this node's join; ``version``: the paper's state
     timestamp, bumped on every leaf-set change (paper join only)."""
 
@@ -86,6 +86,7 @@ class NodeState:
     probing: frozenset[int] = frozenset()
     leases: frozenset[int] = frozenset()
     lease_asked: frozenset[int] = frozenset()
+    lease_waiting: frozenset[int] = frozenset()
     helping: int | None = None
     helper: int | None = None
     version: int = 0
@@ -346,14 +347,23 @@ def _probe_new(node: NodeState, candidates: Iterable[int], out: list[Effect]) ->
 
 
 def _advance(node: NodeState, out: list[Effect]) -> NodeState:
-    """R-CJ-6/8: wait → ok when no probe is outstanding and the leaf set is complete; an ok
-    node asks every immediate neighbour that has not granted for a lease, and becomes ready
-    when both neighbours have granted and no probe is outstanding."""
+    """Progress after any change of view.
+
+    R-CJ-7: grant the waiting lease requesters that have become immediate neighbours.
+    R-CJ-6/8: wait → ok when no probe is outstanding and the leaf set is complete; an ok node
+    asks every immediate neighbour it has not asked yet for a lease, and becomes ready when both
+    neighbours have granted and no probe is outstanding.
+    """
+    neighbours = immediate_neighbours(node.leaf_set)
+    grant = sorted(node.lease_waiting & neighbours)
+    if grant:
+        content = _leaf_content(node)
+        out.extend(Send(n, LeaseReply(node.id, True, content)) for n in grant)
+        node = attrs.evolve(node, lease_waiting=node.lease_waiting - frozenset(grant))
     if node.status is Status.WAIT and not node.probing and node.leaf_set.is_complete():
         node = attrs.evolve(node, status=Status.OK)
     if node.status is not Status.OK:
         return node
-    neighbours = immediate_neighbours(node.leaf_set)
     ask = sorted(neighbours - node.leases - node.lease_asked)
     out.extend(Send(n, LeaseRequest(node.id)) for n in ask)
     node = attrs.evolve(node, lease_asked=node.lease_asked | frozenset(ask))
@@ -384,19 +394,30 @@ def receive_ls_probe_reply(node: NodeState, msg: Any, out: list[Effect]) -> Node
 
 
 def receive_lease_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
-    """R-CJ-7: grant a lease only to an immediate neighbour; answer with the leaf set."""
+    """R-CJ-7: grant a lease only to an immediate neighbour; answer with the leaf set. A
+    refused requester waits here and is granted once it becomes an immediate neighbour (the
+    refusal may only mean this node has not yet heard of it)."""
     assert isinstance(msg, LeaseRequest)
     granted = msg.src in immediate_neighbours(node.leaf_set)
     out.append(Send(msg.src, LeaseReply(node.id, granted, _leaf_content(node))))
-    return node
+    if granted:
+        return node
+    return attrs.evolve(node, lease_waiting=node.lease_waiting | {msg.src})
 
 
 def receive_lease_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
-    """R-CJ-8: record the grant (or the refusal, which allows asking again), probe the
-    newcomers the replier names, and try to advance."""
+    """R-CJ-8: record the grant, probe the newcomers the replier names, and try to advance.
+
+    A refusal is not answered by asking again: either the replier knows a node between it and
+    this one (its leaf set names it, and that node becomes the neighbour to ask), or it has not
+    heard of this node yet, and then grants by itself later (R-CJ-7). Asking the refuser again
+    at once is a livelock, and treating the refusal as final a deadlock; the model checker
+    found both in join/two-concurrent (spec/known_violations.md)."""
     assert isinstance(msg, LeaseReply)
-    leases = node.leases | {msg.src} if msg.granted else node.leases
-    node = attrs.evolve(node, leases=leases, lease_asked=node.lease_asked - {msg.src})
+    if msg.granted:
+        node = attrs.evolve(
+            node, leases=node.leases | {msg.src}, lease_asked=node.lease_asked - {msg.src}
+        )
     node = _probe_new(node, msg.leaf_set, out)
     return _advance(node, out)
 
