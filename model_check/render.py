@@ -2,12 +2,15 @@
 
 Owns: the human-readable output. A trace prints as numbered actions; under each, what the action
 changed, variable by variable, descending into attrs instances, tuples, mappings and sets so that a
-change deep in a large state shows as ``var.field[2]: old -> new`` (or ``+added``/``-removed`` for
-sets and mappings). Lassos mark where the loop starts; convergence (b) marks the critical step.
+change deep in a large state shows as ``var.field[2]: old -> new``. Sets, and tuples whose length
+or whose elements' identity (first field) changed, such as a multiset of messages in flight, show
+``+added -removed``. The initial state is printed in full, a long variable one part per line.
+Lassos mark where the loop starts; convergence (b) marks the critical step.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +31,62 @@ def _set_repr(values: Any) -> str:
     return "{" + ", ".join(sorted(repr(v) for v in values)) + "}"
 
 
+def _bag_diff(old: tuple[Any, ...], new: tuple[Any, ...]) -> str | None:
+    """Tuples of different lengths (often a multiset of messages): elements added and removed."""
+    try:
+        added = Counter(new) - Counter(old)
+        removed = Counter(old) - Counter(new)
+    except TypeError:  # unhashable elements
+        return None
+    parts = [f"+{_short(v, 300)}" for v in added.elements()]
+    parts += [f"-{_short(v, 300)}" for v in removed.elements()]
+    return " ".join(parts)
+
+
+_NO_IDENTITY = object()
+
+
+def _identity(value: Any) -> Any:
+    """A composite element's identity: its first field or component (scalars have none)."""
+    fields = getattr(type(value), "__attrs_attrs__", None)
+    if fields:
+        return getattr(value, fields[0].name)
+    if isinstance(value, tuple) and value:
+        return value[0]
+    return _NO_IDENTITY
+
+
+def _identity_changed(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """Some position now holds a different composite element (a message consumed and another
+    sent), rather than the same element (a process, a node) in a new state."""
+    for a, b in zip(old, new, strict=True):
+        if a != b:
+            ia = _identity(a)
+            if ia is not _NO_IDENTITY and ia != _identity(b):
+                return True
+    return False
+
+
+def _expand(path: str, value: Any, depth: int = 0) -> list[str]:
+    """``path = value`` lines; a long mapping, attrs instance or tuple gets one line per part."""
+    text = repr(value)
+    if len(text) <= 100 or depth >= 2:
+        return [f"{path} = {_short(value, 400)}"]
+    fields = getattr(type(value), "__attrs_attrs__", None)
+    if fields is not None:
+        return [
+            ln
+            for f in fields
+            for ln in _expand(f"{path}.{f.name}", getattr(value, f.name), depth + 1)
+        ]
+    if isinstance(value, Mapping):
+        keys = sorted(value, key=repr)
+        return [ln for k in keys for ln in _expand(f"{path}[{k!r}]", value[k], depth + 1)]
+    if isinstance(value, tuple) and not hasattr(value, "_fields") and value:
+        return [ln for i, v in enumerate(value) for ln in _expand(f"{path}[{i}]", v, depth + 1)]
+    return [f"{path} = {_short(value, 400)}"]
+
+
 def diff(path: str, old: Any, new: Any, depth: int = 0) -> list[str]:
     """Lines describing how ``new`` differs from ``old`` (empty if they are equal)."""
     if old == new:
@@ -41,11 +100,15 @@ def diff(path: str, old: Any, new: Any, depth: int = 0) -> list[str]:
                     f"{path}.{f.name}", getattr(old, f.name), getattr(new, f.name), depth + 1
                 )
             return out
-        if isinstance(old, tuple) and len(old) == len(new) and not hasattr(old, "_fields"):
-            out = []
-            for i, (a, b) in enumerate(zip(old, new, strict=True)):
-                out += diff(f"{path}[{i}]", a, b, depth + 1)
-            return out
+        if isinstance(old, tuple) and not hasattr(old, "_fields"):
+            bag = _bag_diff(old, new)
+            if len(old) == len(new) and (bag is None or not _identity_changed(old, new)):
+                out = []
+                for i, (a, b) in enumerate(zip(old, new, strict=True)):
+                    out += diff(f"{path}[{i}]", a, b, depth + 1)
+                return out
+            if bag is not None:
+                return [f"{path}: {bag}"]
         if isinstance(old, frozenset | set):
             parts = []
             if new - old:
@@ -59,11 +122,11 @@ def diff(path: str, old: Any, new: Any, depth: int = 0) -> list[str]:
                 if k not in new:
                     out.append(f"{path}[{k!r}]: removed ({_short(old[k])})")
                 elif k not in old:
-                    out.append(f"{path}[{k!r}]: added {_short(new[k])}")
+                    out.append(f"{path}[{k!r}]: added {_short(new[k], 300)}")
                 else:
                     out += diff(f"{path}[{k!r}]", old[k], new[k], depth + 1)
             return out
-    return [f"{path}: {_short(old)} -> {_short(new)}"]
+    return [f"{path}: {_short(old, 200)} -> {_short(new, 200)}"]
 
 
 def _action_label(action: Any, name: str) -> str:
@@ -75,7 +138,7 @@ def render_trace(model: Model[Any, Any], trace: Trace, indent: str = "  ") -> st
     lines = [f"{indent}0. initial state"]
     prev = dict(model.state_vars(trace.initial))
     for name, value in prev.items():
-        lines.append(f"{indent}     {name} = {_short(value, 200)}")
+        lines += [f"{indent}     {ln}" for ln in _expand(name, value)]
     for n, step in enumerate(trace.steps, start=1):
         if trace.loop is not None and n - 1 == trace.loop:
             lines.append(f"{indent}   -- the loop starts at state {trace.loop} --")

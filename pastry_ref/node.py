@@ -71,11 +71,15 @@ class Status(enum.Enum):
 
 @attrs.frozen(slots=True, cache_hash=True)
 class NodeState:
-    """Everything one node knows. ``probing``: nodes probed and not yet answered;
-    ``leases``: neighbours that granted this node a lease; ``lease_asked``: nodes asked for a
-    lease that have not granted it (outstanding or refused); ``helping``: the joiner this node answered and has not heard ready from;
-    ``helper``: the node that answered this node's join; ``version``: the paper's state
-    timestamp, bumped on every leaf-set change (paper join only)."""
+    """Everything one node knows.
+
+    ``probing``: nodes probed and not yet answered; ``leases``: neighbours that granted this
+    node a lease; ``lease_asked``: nodes asked for a lease that have not granted it
+    (outstanding or refused); ``lease_waiting``: requesters this node refused, granted when
+    they become its immediate neighbours; ``helping``: the joiner this node answered and has
+    not heard ready from; ``helper``: the node that answered this node's join; ``version``:
+    the paper's state timestamp, bumped on every leaf-set change (paper join only).
+    """
 
     id: int
     config: Config
