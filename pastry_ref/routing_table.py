@@ -40,7 +40,7 @@ def prefers(proximity: Proximity, space: IdSpace, owner: int, a: int, b: int) ->
     Proximally nearer wins; equal proximity goes to the numerically closer to the owner, then to
     the smaller id (R-PROX-1).
     """
-    ka = (proximity(owner, a), 0, a)
+    ka = (proximity(owner, a), space.distance(owner, a), a)
     kb = (proximity(owner, b), space.distance(owner, b), b)
     return ka < kb
 
