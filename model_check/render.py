@@ -68,7 +68,8 @@ def _identity_changed(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
 
 
 def _expand(path: str, value: Any, depth: int = 0) -> list[str]:
-    """``path = value`` lines; a long mapping, attrs instance or tuple gets one line per part."""
+    """``path = value`` lines; a long mapping, attrs instance or tuple of composite values gets one
+    line per part."""
     text = repr(value)
     if len(text) <= 100 or depth >= 2:
         return [f"{path} = {_short(value, 400)}"]
@@ -82,7 +83,12 @@ def _expand(path: str, value: Any, depth: int = 0) -> list[str]:
     if isinstance(value, Mapping):
         keys = sorted(value, key=repr)
         return [ln for k in keys for ln in _expand(f"{path}[{k!r}]", value[k], depth + 1)]
-    if isinstance(value, tuple) and not hasattr(value, "_fields") and value:
+    composite = (tuple, frozenset, set, Mapping)
+    if (
+        isinstance(value, tuple)
+        and not hasattr(value, "_fields")
+        and any(isinstance(v, composite) or hasattr(v, "__attrs_attrs__") for v in value)
+    ):
         return [ln for i, v in enumerate(value) for ln in _expand(f"{path}[{i}]", v, depth + 1)]
     return [f"{path} = {_short(value, 400)}"]
 

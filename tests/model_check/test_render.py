@@ -6,7 +6,7 @@ import io
 
 import attrs
 
-from model_check import SearchOptions, check, render_result, render_trace
+from model_check import BaseModel, SearchOptions, Trace, check, render_result, render_trace
 from model_check.cli import _ProgressLine
 from model_check.examples import BrokenMutex, LossyRetransmit, LostUpdate, TwoPhaseCommit
 from model_check.render import diff
@@ -36,6 +36,25 @@ def test_diff_descends_into_nested_values() -> None:
         "s.table['new']: added 9",
     ]
     assert diff("s", a, a) == []
+
+
+def test_tuples_diff_by_position_or_as_multisets() -> None:
+    # Scalars, and composite elements that keep their identity (first component): by position.
+    assert diff("pc", ("a", "b"), ("a", "c")) == ["pc[1]: 'b' -> 'c'"]
+    assert diff("procs", ((1, "x"), (2, "y")), ((1, "x"), (2, "z"))) == ["procs[1][1]: 'y' -> 'z'"]
+    # A message consumed and another sent in its place, or a length change: as a multiset.
+    assert diff("net", ((1, "a"), (2, "b")), ((3, "c"), (2, "b"))) == ["net: +(3, 'c') -(1, 'a')"]
+    assert diff("net", ((1, "a"),), ((1, "a"), (1, "a"))) == ["net: +(1, 'a')"]
+
+
+def test_a_long_initial_state_prints_one_part_per_line() -> None:
+    class Model(BaseModel[Outer, str]):
+        pass
+
+    big = Outer(Inner(tuple(range(40)), frozenset({"t"})), {f"key{i}": i for i in range(20)})
+    text = render_trace(Model(), Trace(big))
+    assert "     inner.xs = (0, 1, 2," in text
+    assert "     table['key0'] = 0" in text and "     table['key19'] = 19" in text
     assert diff("v", 1, "1") == ["v: 1 -> '1'"]
 
 
