@@ -170,6 +170,7 @@ def _summary(scenario: Scenario, result: CheckResult, mismatches: list[str]) -> 
         "verdict": result.verdict.value,
         "expected": scenario.expected.value,
         "pinned_distinct_states": scenario.distinct_states,
+        "expected_violated": None if scenario.violated is None else list(scenario.violated),
         "expectation_met": not mismatches,
         "mismatches": mismatches,
         "stats": {

@@ -64,7 +64,7 @@ __all__ = [
 
 DEFAULT_WALKS = 1000
 DEFAULT_RANDOM_DEPTH = 100
-_CHECK_EVERY = 512  # expansions between clock readings and progress reports
+_CHECK_EVERY = 64  # expansions between clock readings and progress reports
 
 
 class OptionError(ValueError):

@@ -79,6 +79,28 @@ def test_expect_turns_expected_failures_into_success(capsys: pytest.CaptureFixtu
     assert "EXPECTATION MISMATCH" in out
 
 
+def test_expect_checks_which_properties_fail(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--expect", "example/broken-mutex", "--property", "EnterAlone")
+    assert code == 1
+    assert (
+        "EXPECTATION MISMATCH: expected violated properties ['EnterAlone', 'MutualExclusion'], "
+        "got ['EnterAlone']" in out
+    )
+
+
+def test_replay_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "cycle.itf.json"
+    run(capsys, "example/lossy-retransmit", "--itf", str(path))
+    code, out, _ = run(capsys, "example/lossy-retransmit", "--replay", str(path), "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "replay": str(path),
+        "ok": True,
+        "steps": 2,
+        "message": "replayed 2 step(s)",
+    }
+
+
 def test_json_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--json", "example/broken-mutex", "--por", "--fingerprint")
     assert code == 1
