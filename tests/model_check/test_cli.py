@@ -11,10 +11,17 @@ from pathlib import Path
 import pytest
 
 from model_check import Scenario, Verdict, registry
+from model_check import cli as mc_cli
 from model_check.examples import BrokenMutex
 from pastry_ref.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def engine_scenarios_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the engine's command, not about other packages' scenarios."""
+    monkeypatch.setattr(mc_cli, "PLUGINS", ())
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from model_check.convergence import avoiding_cycle, doomed_states, first_bad_terminal
 
 
@@ -44,3 +47,48 @@ def test_deep_graph_needs_no_recursion() -> None:
     edges = [[i + 1] for i in range(n - 1)] + [[0]]
     found = avoiding_cycle(edges, bytearray(n))
     assert found is not None and len(found[1]) == n
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[list[list[int]], bytearray]:
+    n = draw(st.integers(1, 9))
+    edges = [draw(st.lists(st.integers(0, n - 1), max_size=3)) for _ in range(n)]
+    goal = bytearray(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    return edges, goal
+
+
+def _reach(edges: list[list[int]], start: int, allowed: bytearray | None) -> set[int]:
+    """States reachable from ``start`` in one or more steps (through allowed states only)."""
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        v = todo.pop()
+        for w in edges[v]:
+            if w not in seen and (allowed is None or allowed[w]):
+                seen.add(w)
+                todo.append(w)
+    return seen
+
+
+@settings(max_examples=300, deadline=None)
+@given(graphs())
+def test_against_brute_force(graph: tuple[list[list[int]], bytearray]) -> None:
+    edges, goal = graph
+    n = len(goal)
+    live = doomed_states(edges, goal)
+    for i in range(n):
+        assert bool(live[i]) == (bool(goal[i]) or any(goal[j] for j in _reach(edges, i, None)))
+    non_goal = bytearray(0 if g else 1 for g in goal)
+    on_cycle = [i for i in range(n) if non_goal[i] and i in _reach(edges, i, non_goal)]
+    found = avoiding_cycle(edges, goal)
+    if not on_cycle:
+        assert found is None
+        return
+    assert found is not None
+    entry, loop = found
+    assert entry == min(on_cycle)
+    v = entry
+    for state, k in loop:
+        assert state == v and not goal[state]
+        v = edges[state][k]
+    assert v == entry

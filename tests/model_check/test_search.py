@@ -340,7 +340,7 @@ def rw_models(draw: st.DrawFn) -> RandomRW:
     return RandomRW(acts, draw(st.integers(0, DOMAIN - 1)))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rw_models(), st.sampled_from([Strategy.BFS, Strategy.DFS]))
 def test_reduction_is_sound_on_random_models(model: RandomRW, strategy: Strategy) -> None:
     plain = check(model, SearchOptions(strategy=strategy))
