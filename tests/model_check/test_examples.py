@@ -139,3 +139,24 @@ def test_runs_are_deterministic(strategy: Strategy) -> None:
         assert a.properties == b.properties, scenario.name
         assert a.stats.distinct_states == b.stats.distinct_states
         assert a.stats.states_generated == b.stats.states_generated
+
+
+# Exploration fingerprints beyond the distinct-state count: BFS states generated and depth, DFS
+# distinct states and states generated. A change to the engine's exploration order shows here.
+EXPLORATION = {
+    "example/broken-mutex": (13, 4, 8, 10),
+    "example/counters": (4321, 20, 1296, 4321),
+    "example/lossy-retransmit": (4, 2, 3, 4),
+    "example/lost-update": (15, 4, 13, 15),
+    "example/two-phase-commit": (762, 10, 288, 762),
+    "example/unreachable-witness": (25, 6, 16, 25),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORATION))
+def test_exploration_is_pinned(name: str) -> None:
+    make = registry.get(name).model
+    bfs = check(make()).stats
+    dfs = check(make(), SearchOptions(strategy=Strategy.DFS)).stats
+    got = (bfs.states_generated, bfs.max_depth, dfs.distinct_states, dfs.states_generated)
+    assert got == EXPLORATION[name]
