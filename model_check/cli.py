@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from model_check import registry
@@ -122,6 +123,26 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError("--itf writes a new trace and --replay reads one: use one of them")
     if args.expect and args.strategy != "bfs":
         raise UsageError("--expect compares with pinned BFS results: use --strategy bfs")
+    if args.replay:
+        search_flags = {
+            "--strategy": args.strategy != "bfs",
+            "--max-states": args.max_states is not None,
+            "--max-depth": args.max_depth is not None,
+            "--max-seconds": args.max_seconds is not None,
+            "--seed": args.seed is not None,
+            "--walks": args.walks is not None,
+            "--por": args.por,
+            "--fingerprint": args.fingerprint,
+            "--property": bool(args.property),
+            "--expect": args.expect,
+        }
+        used = [flag for flag, on in search_flags.items() if on]
+        if used:
+            raise UsageError(f"--replay re-runs a trace and does not search: drop {used[0]}")
+    if args.itf:
+        parent = Path(args.itf).resolve().parent
+        if not parent.is_dir():
+            raise UsageError(f"--itf {args.itf}: the directory {parent} does not exist")
     _options(args, None)  # every option error before any work
 
 

@@ -167,7 +167,9 @@ BAD: list[tuple[Sequence[str], str]] = [
     (["example/broken-mutex", "example/lost-update", "--itf", "x.json"], "exactly one scenario"),
     (["example/broken-mutex", "--itf", "a.json", "--replay", "b.json"], "use one of them"),
     (["example/broken-mutex", "--replay", "/nonexistent/t.itf.json"], "cannot read the ITF"),
-    (["example/broken-mutex", "--itf", "/nonexistent/dir/t.itf.json"], "cannot write"),
+    (["example/broken-mutex", "--itf", "/nonexistent/dir/t.itf.json"], "does not exist"),
+    (["example/broken-mutex", "--replay", "t.json", "--por"], "does not search: drop --por"),
+    (["example/broken-mutex", "--replay", "t.json", "--strategy", "dfs"], "drop --strategy"),
 ]
 
 
@@ -255,3 +257,12 @@ def test_the_installed_command_exits_2_without_a_traceback() -> None:
     )
     assert res.returncode == 1
     assert json.loads(res.stdout)["scenarios"][0]["verdict"] == "violated"
+
+
+def test_itf_that_cannot_be_written_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "example/broken-mutex", "--itf", str(tmp_path))  # a directory
+    assert code == 2
+    assert f"--itf {tmp_path}: cannot write" in err
+    assert err.strip().splitlines()[-1].startswith("pastry-ref check: error:")
