@@ -9,6 +9,7 @@ Consistency, CorrectDelivery, Converged, AllReady, NoStuckMessages).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 
 from model_check import (
@@ -151,9 +152,16 @@ def _keys_delivered_by_enumeration(node: NodeState) -> list[int]:
 
 def consistency(world: World) -> list[Violation]:
     """Consistency: at most one ready node would deliver any key, checked over every key."""
-    space = world.config.space
+    return list(_consistency(tuple(_ready(world))))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _consistency(ready: tuple[NodeState, ...]) -> tuple[Violation, ...]:
+    if not ready:
+        return ()
+    space = ready[0].config.space
     pieces: list[tuple[int, int, int]] = []  # (start, end exclusive, node) linear intervals
-    for n in _ready(world):
+    for n in ready:
         arcs = delivery_arcs(n)
         if arcs is None:
             if space.bits > EXHAUSTIVE_KEYS_MAX_BITS + 4:
@@ -180,7 +188,7 @@ def consistency(world: World) -> list[Violation]:
             )
         if end > reach:
             reach, holder = end, node_id
-    return out
+    return tuple(out)
 
 
 def _arcs_at_critical_keys(node: NodeState) -> list[Arc]:
@@ -250,12 +258,18 @@ def converged(world: World) -> list[Violation]:
             )
     if out or not ready:
         return out
-    return _routes_reach_roots(world, ready, ids)
+    views = tuple(NodeTables(n.leaf_set, n.routing_table, n.neighborhood) for n in ready)
+    return list(_routes_reach_roots(views))
 
 
-def _routes_reach_roots(world: World, ready: list[NodeState], ids: list[int]) -> list[Violation]:
-    space = world.config.space
-    tables = {n.id: NodeTables(n.leaf_set, n.routing_table, n.neighborhood) for n in ready}
+@functools.lru_cache(maxsize=1 << 15)
+def _routes_reach_roots(views: tuple[NodeTables, ...]) -> tuple[Violation, ...]:
+    """Route every key (or every critical key) from every ready node; memoised on the ready
+    nodes' tables, which many states of a search share."""
+    space = views[0].leaf_set.space
+    tables = {t.owner: t for t in views}
+    ids = sorted(tables)
+    ready = ids
     if space.bits <= EXHAUSTIVE_KEYS_MAX_BITS:
         keys: Sequence[int] = range(space.size)
     else:
@@ -264,20 +278,20 @@ def _routes_reach_roots(world: World, ready: list[NodeState], ids: list[int]) ->
         expected = root(key, ids, space)
         for n in ready:
             try:
-                route = follow(key, n.id, tables)
+                route = follow(key, n, tables)
             except RoutingLoop as e:
-                return [Violation("Converged", str(e))]
+                return (Violation("Converged", str(e)),)
             except PastryRefError as e:
-                return [Violation("Converged", f"key {key} from {n.id}: {e}")]
+                return (Violation("Converged", f"key {key} from {n}: {e}"),)
             if route.delivered_at != expected:
-                return [
+                return (
                     Violation(
                         "Converged",
-                        f"key {key} routed from {n.id} reaches {route.delivered_at}, root is "
+                        f"key {key} routed from {n} reaches {route.delivered_at}, root is "
                         f"{expected}",
-                    )
-                ]
-    return []
+                    ),
+                )
+    return ()
 
 
 def all_ready(world: World) -> list[Violation]:

@@ -1,0 +1,56 @@
+"""Driving a World forward without exploring it: run to quiescence, build rings by joins.
+
+Owns: ``quiesce`` (deliver the first in-flight message its destination accepts, until none is
+left) and ``build_ring`` (one sequential join after another, each run to quiescence). These are
+one schedule among the many the model checker explores; tests, the golden scripts, the demo
+and the scale checks use them. No randomness: callers pass ids drawn from their own generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from pastry_ref.config import Config
+from pastry_ref.errors import PastryRefError
+from pastry_ref.node import accepts
+from pastry_ref.world import Join, ReceiveMessage, World, WorldSpec
+
+__all__ = ["Livelock", "build_ring", "quiesce"]
+
+
+class Livelock(PastryRefError):
+    """The network did not go quiet within the step budget."""
+
+
+def quiesce(world: World, max_steps: int = 1_000_000) -> tuple[World, int]:
+    """Deliver the first accepted in-flight message (in the network's sorted order) until no
+    message is accepted; returns the quiet World and the number of deliveries."""
+    steps = 0
+    while True:
+        env = next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None)
+        if env is None:
+            return world, steps
+        if steps >= max_steps:
+            raise Livelock(f"still {len(world.network)} message(s) in flight after {steps} steps")
+        world = world.apply(ReceiveMessage(env.dest, env.msg))
+        steps += 1
+
+
+def build_ring(
+    config: Config, first: int, joiners: Sequence[tuple[int, int]]
+) -> tuple[World, list[int]]:
+    """Start ``first`` alone, then join each (node, seed) in turn, quiescing after each join.
+
+    Returns the final World and the number of messages each join took.
+    """
+    world = WorldSpec(config, (first,), tuple(joiners)).initial_world()
+    world = attrs.evolve(world, joins_left=())  # joins are applied here, in the given order
+    costs: list[int] = []
+    for node, seed in joiners:
+        world = attrs.evolve(world, joins_left=((node, seed),))
+        world = world.apply(Join(node, seed))
+        world, steps = quiesce(world)
+        costs.append(steps)
+    return world, costs
