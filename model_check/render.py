@@ -187,7 +187,9 @@ def render_stats(stats: Stats) -> str:
         f"{stats.queue:,} left on queue, depth {stats.max_depth}",
         f"{stats.seconds:.2f} s, {rate_text} distinct states/s",
     ]
-    if stats.stop_reason and stats.stop_reason != "all properties decided":
+    if stats.stop_reason == "interrupted":
+        lines.append("search interrupted: the results cover the states explored so far")
+    elif stats.stop_reason and stats.stop_reason != "all properties decided":
         lines.append(f"search stopped by a bound: {stats.stop_reason}")
     elif stats.stop_reason:
         lines.append("search stopped early: every property was decided")

@@ -494,80 +494,83 @@ def _exhaustive(
         run.stop_reason = "all properties decided"
 
     expansions = 0
-    while frontier and not run.stop_reason:
-        expansions += 1
-        if expansions % _CHECK_EVERY == 0:
-            if run.timed_out():
-                run.stop_reason = "max-seconds"
-                break
-            if progress is not None:
-                progress(
-                    Progress(
-                        len(run.parent),
-                        run.generated,
-                        len(frontier),
-                        run.max_depth_seen,
-                        time.monotonic() - run.start,
-                        max_states,
+    try:
+        while frontier and not run.stop_reason:
+            expansions += 1
+            if expansions % _CHECK_EVERY == 0:
+                if run.timed_out():
+                    run.stop_reason = "max-seconds"
+                    break
+                if progress is not None:
+                    progress(
+                        Progress(
+                            len(run.parent),
+                            run.generated,
+                            len(frontier),
+                            run.max_depth_seen,
+                            time.monotonic() - run.start,
+                            max_states,
+                        )
                     )
-                )
-        i, s, wake = pop()
-        d = run.depth[i]
-        acts = model.actions(s)
-        if wake is None and not acts:
-            run.terminal[i] = 1
-        if max_depth is not None and d >= max_depth:
-            if acts:
-                run.depth_cut = True
-            continue
-        succ = edges[i] if edges is not None else None
-        if not por:
-            for ak, a in enumerate(acts):
-                s2 = model.next_state(s, a)
-                run.generated += 1
-                if trans:
-                    run.check_transition(i, ak, s, a, s2)
-                k = key(s2)
-                j = index.get(k)
-                if j is None:
-                    j = new_state(s2, k, i, ak, d + 1)
-                    if j < 0:
-                        break
-                if succ is not None:
-                    succ.append(j)
-        else:
-            current = set(sleep[i])
-            if wake is None:
-                expanded[i] = 1
-            for ak, a in enumerate(acts):
+            i, s, wake = pop()
+            d = run.depth[i]
+            acts = model.actions(s)
+            if wake is None and not acts:
+                run.terminal[i] = 1
+            if max_depth is not None and d >= max_depth:
+                if acts:
+                    run.depth_cut = True
+                continue
+            succ = edges[i] if edges is not None else None
+            if not por:
+                for ak, a in enumerate(acts):
+                    s2 = model.next_state(s, a)
+                    run.generated += 1
+                    if trans:
+                        run.check_transition(i, ak, s, a, s2)
+                    k = key(s2)
+                    j = index.get(k)
+                    if j is None:
+                        j = new_state(s2, k, i, ak, d + 1)
+                        if j < 0:
+                            break
+                    if succ is not None:
+                        succ.append(j)
+            else:
+                current = set(sleep[i])
                 if wake is None:
-                    if a in current:
-                        pruned += 1
+                    expanded[i] = 1
+                for ak, a in enumerate(acts):
+                    if wake is None:
+                        if a in current:
+                            pruned += 1
+                            continue
+                    elif a not in wake:
                         continue
-                elif a not in wake:
-                    continue
-                s2 = model.next_state(s, a)
-                run.generated += 1
-                if trans:
-                    run.check_transition(i, ak, s, a, s2)
-                z = frozenset([b for b in current if independent(a, b)]) if current else empty
-                current.add(a)
-                k = key(s2)
-                j = index.get(k)
-                if j is None:
-                    j = new_state(s2, k, i, ak, d + 1)
-                    if j < 0:
-                        break
-                    sleep[j] = z
-                    continue
-                old = sleep[j]
-                if not old <= z:
-                    both = old & z
-                    sleep[j] = both
-                    if expanded[j]:
-                        frontier.append((j, s2, old - both))
-        if run.decided():
-            run.stop_reason = "all properties decided"
+                    s2 = model.next_state(s, a)
+                    run.generated += 1
+                    if trans:
+                        run.check_transition(i, ak, s, a, s2)
+                    z = frozenset([b for b in current if independent(a, b)]) if current else empty
+                    current.add(a)
+                    k = key(s2)
+                    j = index.get(k)
+                    if j is None:
+                        j = new_state(s2, k, i, ak, d + 1)
+                        if j < 0:
+                            break
+                        sleep[j] = z
+                        continue
+                    old = sleep[j]
+                    if not old <= z:
+                        both = old & z
+                        sleep[j] = both
+                        if expanded[j]:
+                            frontier.append((j, s2, old - both))
+            if run.decided():
+                run.stop_reason = "all properties decided"
+    except KeyboardInterrupt:
+        run.stop_reason = "interrupted"
     if not run.stop_reason and run.depth_cut:
         run.stop_reason = "max-depth"
     return len(frontier), edges, pruned
@@ -592,45 +595,48 @@ def _random(run: _Run, progress: Callable[[Progress], None] | None) -> None:
             seen[k] = len(seen)
             run.check_state(loc, state)
 
-    while run.walks_done < walks and inits:
-        run.walks_done += 1
-        n0 = rng.randrange(len(inits))
-        state = inits[n0]
-        path: list[int] = []
-        run.generated += 1
-        visit(state, (n0, ()))
-        while True:
-            acts = model.actions(state)
-            if not acts:
-                for c in goal_checks:
-                    if c.name not in run.bad_terminal and not c.goal(state):
-                        run.bad_terminal[c.name] = (n0, tuple(path))
-                break
-            if len(path) >= depth_limit:
+    try:
+        while run.walks_done < walks and inits:
+            run.walks_done += 1
+            n0 = rng.randrange(len(inits))
+            state = inits[n0]
+            path: list[int] = []
+            run.generated += 1
+            visit(state, (n0, ()))
+            while True:
+                acts = model.actions(state)
+                if not acts:
+                    for c in goal_checks:
+                        if c.name not in run.bad_terminal and not c.goal(state):
+                            run.bad_terminal[c.name] = (n0, tuple(path))
+                    break
+                if len(path) >= depth_limit:
+                    break
+                if max_states is not None and len(seen) >= max_states:
+                    break
+                k = rng.randrange(len(acts))
+                nxt = model.next_state(state, acts[k])
+                run.generated += 1
+                path.append(k)
+                if run.open_trans:
+                    run.check_transition((n0, tuple(path)), -1, state, acts[k], nxt)
+                state = nxt
+                run.max_depth_seen = max(run.max_depth_seen, len(path))
+                visit(state, (n0, tuple(path)))
+            if run.decided():
+                run.stop_reason = "all properties decided"
                 break
             if max_states is not None and len(seen) >= max_states:
+                run.stop_reason = "max-states"
                 break
-            k = rng.randrange(len(acts))
-            nxt = model.next_state(state, acts[k])
-            run.generated += 1
-            path.append(k)
-            if run.open_trans:
-                run.check_transition((n0, tuple(path)), -1, state, acts[k], nxt)
-            state = nxt
-            run.max_depth_seen = max(run.max_depth_seen, len(path))
-            visit(state, (n0, tuple(path)))
-        if run.decided():
-            run.stop_reason = "all properties decided"
-            break
-        if max_states is not None and len(seen) >= max_states:
-            run.stop_reason = "max-states"
-            break
-        now = time.monotonic()
-        if opts.max_seconds is not None and now - run.start > opts.max_seconds:
-            run.stop_reason = "max-seconds"
-            break
-        if progress is not None and now - last_report > 0.5:
-            last_report = now
-            progress(
-                Progress(len(seen), run.generated, 0, run.max_depth_seen, now - run.start, None)
-            )
+            now = time.monotonic()
+            if opts.max_seconds is not None and now - run.start > opts.max_seconds:
+                run.stop_reason = "max-seconds"
+                break
+            if progress is not None and now - last_report > 0.5:
+                last_report = now
+                progress(
+                    Progress(len(seen), run.generated, 0, run.max_depth_seen, now - run.start, None)
+                )
+    except KeyboardInterrupt:
+        run.stop_reason = "interrupted"

@@ -357,3 +357,34 @@ def test_reduction_is_sound_on_random_models(model: RandomRW, strategy: Strategy
         check(model, only_states).stats.distinct_states
         == check(model, attrs.evolve(only_states, por=False)).stats.distinct_states
     )
+
+
+class Interrupted(BaseModel[int, str]):
+    """Counts up; the user presses Ctrl-C (once) during the 20th successor computation."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def init_states(self) -> Sequence[int]:
+        return (0,)
+
+    def actions(self, state: int) -> Sequence[str]:
+        return ("inc",) if state < 100 else ()
+
+    def next_state(self, state: int, action: str) -> int:
+        self.calls += 1
+        if self.calls == 20:
+            raise KeyboardInterrupt
+        return state + 1
+
+    def properties(self) -> Sequence[Property]:
+        return (Always.holds("Small", lambda s: s < 100), Always.holds("Big", lambda s: s > 10))
+
+
+@pytest.mark.parametrize("strategy", [Strategy.BFS, Strategy.DFS, Strategy.RANDOM])
+def test_an_interrupted_search_reports_what_it_found(strategy: Strategy) -> None:
+    result = check(Interrupted(), SearchOptions(strategy=strategy))
+    assert result.stats.stop_reason == "interrupted"
+    assert result.verdict is Verdict.VIOLATED  # "Big" fails in the initial state
+    assert result.result("Small").status is PropertyStatus.UNKNOWN
+    assert result.stats.distinct_states == 20
