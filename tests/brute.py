@@ -1,4 +1,3 @@
-# ruff: noqa: PLR0917 - plain positional functions of (bits, b), written for obviousness
 """A brute-force Pastry oracle, written plainly, plus the Hypothesis strategies the tests share.
 
 Nothing here imports the code under test. Every function takes plain numbers (``bits``, ``b``)
