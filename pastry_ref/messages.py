@@ -22,6 +22,7 @@ __all__ = [
     "JoinRequest",
     "LSProbe",
     "LSProbeReply",
+    "LeaseRelease",
     "LeaseReply",
     "LeaseRequest",
     "Lookup",
@@ -110,6 +111,14 @@ class LeaseReply:
 
 
 @attrs.frozen(slots=True)
+class LeaseRelease:
+    """Consistent join: ``src`` no longer needs the lease the receiver granted it (the granter
+    is no longer its neighbour, or it is ready already); the granter is free again (R-CJ-10)."""
+
+    src: int
+
+
+@attrs.frozen(slots=True)
 class JoinDone:
     """Consistent join: the joiner is ready; the node that answered its join may help the next
     joiner (R-CJ-9)."""
@@ -135,6 +144,7 @@ Message: TypeAlias = (
     | LSProbeReply
     | LeaseRequest
     | LeaseReply
+    | LeaseRelease
     | JoinDone
     | Lookup
 )

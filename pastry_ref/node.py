@@ -27,6 +27,7 @@ from pastry_ref.messages import (
     JoinDone,
     JoinReply,
     JoinRequest,
+    LeaseRelease,
     LeaseReply,
     LeaseRequest,
     Lookup,
@@ -76,7 +77,8 @@ class NodeState:
     ``probing``: nodes probed and not yet answered; ``leases``: neighbours that granted this
     node a lease; ``lease_asked``: nodes asked for a lease that have not granted it
     (outstanding or refused); ``lease_waiting``: requesters this node refused, granted when
-    they become its immediate neighbours; ``helping``: the joiner this node answered and has
+    they become its immediate neighbours; ``granted_to``: the joiner this node granted a lease
+    and has not heard ready from (R-CJ-10); ``helping``: the joiner this node answered and has
     not heard ready from; ``helper``: the node that answered this node's join; ``version``:
     the paper's state timestamp, bumped on every leaf-set change (paper join only).
     """
@@ -91,6 +93,7 @@ class NodeState:
     leases: frozenset[int] = frozenset()
     lease_asked: frozenset[int] = frozenset()
     lease_waiting: frozenset[int] = frozenset()
+    granted_to: int | None = None
     helping: int | None = None
     helper: int | None = None
     version: int = 0
@@ -359,21 +362,25 @@ def _advance(node: NodeState, out: list[Effect]) -> NodeState:
     neighbours have granted and no probe is outstanding.
     """
     neighbours = immediate_neighbours(node.leaf_set)
-    grant = sorted(node.lease_waiting & neighbours)
-    if grant:
-        content = _leaf_content(node)
-        out.extend(Send(n, LeaseReply(node.id, True, content)) for n in grant)
-        node = attrs.evolve(node, lease_waiting=node.lease_waiting - frozenset(grant))
+    waiting = sorted(node.lease_waiting & neighbours)
+    if waiting and node.granted_to is None:
+        x = waiting[0]  # one joiner at a time (R-CJ-10)
+        out.append(Send(x, LeaseReply(node.id, True, _leaf_content(node))))
+        node = attrs.evolve(node, lease_waiting=node.lease_waiting - {x}, granted_to=x)
     if node.status is Status.WAIT and not node.probing and node.leaf_set.is_complete():
         node = attrs.evolve(node, status=Status.OK)
     if node.status is not Status.OK:
         return node
+    stale = sorted(node.leases - neighbours)  # granted by a node no longer a neighbour
+    out.extend(Send(n, LeaseRelease(node.id)) for n in stale)
+    node = attrs.evolve(node, leases=node.leases - frozenset(stale))
     ask = sorted(neighbours - node.leases - node.lease_asked)
     out.extend(Send(n, LeaseRequest(node.id)) for n in ask)
     node = attrs.evolve(node, lease_asked=node.lease_asked | frozenset(ask))
     if neighbours and neighbours <= node.leases and not node.probing:
-        if node.helper is not None:
-            out.append(Send(node.helper, JoinDone(node.id)))  # R-CJ-9
+        # R-CJ-9: tell the node that answered the join and every node that granted a lease.
+        release = set(node.leases) | ({node.helper} if node.helper is not None else set())
+        out.extend(Send(n, JoinDone(node.id)) for n in sorted(release))
         node = attrs.evolve(node, status=Status.READY, helper=None)
     return node
 
@@ -398,14 +405,18 @@ def receive_ls_probe_reply(node: NodeState, msg: Any, out: list[Effect]) -> Node
 
 
 def receive_lease_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
-    """R-CJ-7: grant a lease only to an immediate neighbour; answer with the leaf set. A
-    refused requester waits here and is granted once it becomes an immediate neighbour (the
-    refusal may only mean this node has not yet heard of it)."""
+    """R-CJ-7: grant a lease only to an immediate neighbour, and only when no other joiner
+    holds one (R-CJ-10); answer with the leaf set either way. A refused requester waits here
+    and is granted once it is an immediate neighbour and the lock is off (the refusal may only
+    mean this node has not yet heard of it, or is busy)."""
     assert isinstance(msg, LeaseRequest)
-    granted = msg.src in immediate_neighbours(node.leaf_set)
+    granted = msg.src in immediate_neighbours(node.leaf_set) and node.granted_to in (
+        None,
+        msg.src,
+    )
     out.append(Send(msg.src, LeaseReply(node.id, granted, _leaf_content(node))))
     if granted:
-        return node
+        return attrs.evolve(node, granted_to=msg.src)  # locked until it is ready (R-CJ-10)
     return attrs.evolve(node, lease_waiting=node.lease_waiting | {msg.src})
 
 
@@ -419,19 +430,31 @@ def receive_lease_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeSta
     found both in join/two-concurrent (spec/known_violations.md)."""
     assert isinstance(msg, LeaseReply)
     if msg.granted:
-        node = attrs.evolve(
-            node, leases=node.leases | {msg.src}, lease_asked=node.lease_asked - {msg.src}
-        )
+        node = attrs.evolve(node, lease_asked=node.lease_asked - {msg.src})
+        if node.status is Status.READY or msg.src not in immediate_neighbours(node.leaf_set):
+            out.append(Send(msg.src, LeaseRelease(node.id)))  # not needed: free it (R-CJ-10)
+        else:
+            node = attrs.evolve(node, leases=node.leases | {msg.src})
     node = _probe_new(node, msg.leaf_set, out)
     return _advance(node, out)
 
 
+def receive_lease_release(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-CJ-10: the joiner does not need this node's lease: the lock is off."""
+    assert isinstance(msg, LeaseRelease)
+    if node.granted_to != msg.src:
+        return node
+    return _advance(attrs.evolve(node, granted_to=None), out)
+
+
 def receive_join_done(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
-    """R-CJ-9: the joiner this node helped is ready; the next joiner may be answered."""
+    """R-CJ-9: the joiner this node answered or granted a lease is ready: the next joiner may
+    be answered, or granted, and the neighbourhood may change again."""
     assert isinstance(msg, JoinDone)
-    if node.helping == msg.src:
-        return attrs.evolve(node, helping=None)
-    return node
+    helping = None if node.helping == msg.src else node.helping
+    granted_to = None if node.granted_to == msg.src else node.granted_to
+    node = attrs.evolve(node, helping=helping, granted_to=granted_to)
+    return _advance(node, out)
 
 
 # -- guards (R-NODE-2) -----------------------------------------------------------------------
@@ -456,11 +479,22 @@ def accepts(node: NodeState, msg: Message) -> bool:
         return status is Status.READY
     if isinstance(msg, JoinReply):
         return status is Status.WAIT and not node.leaf_set.members() and not node.probing
-    if isinstance(msg, LSProbe):
-        return status is not Status.WAIT or bool(node.leaf_set.members())
+    if isinstance(msg, LSProbe | LSProbeReply):
+        if isinstance(msg, LSProbe) and status is Status.WAIT and not node.leaf_set.members():
+            return False
+        return not _locked_against(node, msg.src)
     if isinstance(msg, LeaseRequest | LeaseReply):
         return status in (Status.OK, Status.READY)
-    return True  # LSProbeReply, JoinDone
+    return True  # JoinDone, LeaseRelease
+
+
+def _locked_against(node: NodeState, newcomer: int) -> bool:
+    """R-CJ-10: a node that granted a lease to a joiner not yet ready keeps its immediate
+    neighbours unchanged: it leaves waiting any message that would bring in a nearer one."""
+    if node.granted_to is None or newcomer == node.granted_to:
+        return False
+    before = immediate_neighbours(node.leaf_set)
+    return immediate_neighbours(node.leaf_set.add(newcomer)) != before
 
 
 Handler: TypeAlias = Callable[[NodeState, Any, list[Effect]], NodeState]
@@ -481,6 +515,7 @@ _MESSAGE_HANDLERS: dict[type, Handler] = {
     LSProbeReply: receive_ls_probe_reply,
     LeaseRequest: receive_lease_request,
     LeaseReply: receive_lease_reply,
+    LeaseRelease: receive_lease_release,
     JoinDone: receive_join_done,
     Lookup: receive_lookup,
 }

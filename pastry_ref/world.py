@@ -314,6 +314,9 @@ def _node_view(n: NodeState) -> Mapping[str, object]:
         "table": tuple(sorted(n.routing_table.members())),
         "probing": tuple(sorted(n.probing)),
         "leases": tuple(sorted(n.leases)),
+        "lease_asked": tuple(sorted(n.lease_asked)),
+        "lease_waiting": tuple(sorted(n.lease_waiting)),
+        "granted_to": n.granted_to,
         "helping": n.helping,
     }
 
