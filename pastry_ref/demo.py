@@ -1,9 +1,11 @@
-"""The main job, ``pastry-ref demo``: a worked routing example on a ring built by the oracle.
+"""The main job, ``pastry-ref demo``: what the reference does, in three parts.
 
-Owns: the demo's text. It builds an N-node ring (128-bit ids, b = 4, L = 16, M = 32, nodes on a
-Euclidean plane, all drawn from a seeded generator that the demo owns, outside the protocol),
-routes one key hop by hop printing each node, its shared-prefix length with the key and the rule
-that chose the hop, names the oracle's root, and summarises many more random routes.
+Owns: the demo's text. (1) An N-node ring built by the oracle (128-bit ids, b = 4, L = 16,
+M = 32, nodes on a Euclidean plane, all drawn from a seeded generator the demo owns, outside the
+protocol): one key routed hop by hop, each node with its shared-prefix length and the rule that
+chose the hop, the oracle's root, and a summary of many more routes. (2) A ring built by
+sequential consistent joins, checked against the oracle. (3) The model checker on two
+concurrent joins under both join protocols: the verdicts, and the paper join's counterexample.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import random
 from typing import Any, TextIO
 
 from pastry_ref.config import Config
+from pastry_ref.drive import build_ring
 from pastry_ref.errors import PastryRefError
-from pastry_ref.oracle import ideal_tables, root
+from pastry_ref.oracle import ideal_leaf_set, ideal_tables, root
 from pastry_ref.proximity import EuclideanPlane
-from pastry_ref.routing import RouteRule, follow
+from pastry_ref.routing import NodeTables, RouteRule, follow
 
-__all__ = ["add_command", "run_demo"]
+__all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo"]
 
 RULE_TEXT = {
     RouteRule.LEAF_SET: "key in leaf-set range: closest leaf",
@@ -39,7 +42,19 @@ def add_command(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=2001, help="seed for ids and positions")
     p.add_argument("--key", default="pastry_ref demo key", help="name hashed to the key (SHA-1)")
     p.add_argument("--lookups", type=int, default=1000, help="random routes for the summary")
-    p.set_defaults(run=lambda args: run_demo(args.nodes, args.seed, args.key, args.lookups))
+    p.add_argument("--joins", type=int, default=300, help="ring size built by joins (part 2)")
+    p.add_argument(
+        "--no-check", action="store_true", help="skip part 3 (the model-checking example)"
+    )
+    p.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    code = run_demo(args.nodes, args.seed, args.key, args.lookups)
+    code = max(code, run_join_demo(args.joins, args.seed))
+    if not args.no_check:
+        code = max(code, run_check_demo())
+    return code
 
 
 def run_demo(nodes: int, seed: int, key_name: str, lookups: int, out: TextIO | None = None) -> int:
@@ -104,3 +119,71 @@ def run_demo(nodes: int, seed: int, key_name: str, lookups: int, out: TextIO | N
         dist = {h: hops.count(h) for h in sorted(set(hops))}
         say("hop distribution: " + ", ".join(f"{h}: {c / len(hops):.3f}" for h, c in dist.items()))
     return 0 if ok and wrong == 0 else 1
+
+
+def run_join_demo(nodes: int, seed: int, out: TextIO | None = None) -> int:
+    """Part 2: a ring built by sequential consistent joins, judged by the oracle."""
+    if nodes < 1:
+        raise PastryRefError(f"--joins: expected a ring of at least 1 node, got {nodes}")
+    config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
+    rng = random.Random(seed + 1)
+    ids = list(dict.fromkeys(rng.getrandbits(config.space.bits) for _ in range(nodes)))
+    joiners = [(x, ids[rng.randrange(i)]) for i, x in enumerate(ids[1:], 1)]
+    world, costs = build_ring(config, ids[0], joiners)
+    ready = world.ready_ids()
+    ideal = sum(ideal_leaf_set(n.id, ready, config) == n.leaf_set for n in world.nodes)
+    tables = {n.id: NodeTables(n.leaf_set, n.routing_table, n.neighborhood) for n in world.nodes}
+    hops, wrong = [], 0
+    for _ in range(1000):
+        k = rng.getrandbits(config.space.bits)
+        r = follow(k, ready[rng.randrange(len(ready))], tables)
+        hops.append(r.hop_count)
+        wrong += r.delivered_at != root(k, ready, config.space)
+    print(file=out)
+    print(f"Ring built by {len(joiners)} sequential consistent joins ({len(ids)} nodes):", file=out)
+    mean_cost = sum(costs) / len(costs) if costs else 0.0
+    print(f"  {mean_cost:.1f} messages per join; {len(ready)} nodes ready;", file=out)
+    print(f"  leaf sets equal to the oracle's ideal ones: {ideal} of {len(world.nodes)}", file=out)
+    print(
+        f"  1000 lookups: mean {sum(hops) / len(hops):.2f} hops, max {max(hops)}; "
+        f"delivered at the wrong node: {wrong}",
+        file=out,
+    )
+    return 0 if ideal == len(world.nodes) and wrong == 0 else 1
+
+
+def run_check_demo(out: TextIO | None = None) -> int:
+    """Part 3: model-check two concurrent joins under both protocols."""
+    import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
+    from model_check import check, render_trace
+    from model_check.registry import get
+
+    print(file=out)
+    print(
+        "Model checking: two nodes join a ring of two concurrently (every interleaving).", file=out
+    )
+    code = 0
+    for proto in ("consistent", "paper"):
+        scenario = get(f"join/two-concurrent/{proto}")
+        model = scenario.model()
+        result = check(model)
+        s = result.stats
+        broken = ", ".join(result.violated()) or "none"
+        print(
+            f"  {proto:>10} join: {result.verdict.value.upper():8} {s.distinct_states:,} "
+            f"distinct states, {s.seconds:.1f} s; violated: {broken}",
+            file=out,
+        )
+        if result.verdict is not scenario.expected:
+            code = 1
+        if proto == "paper":
+            r = next((p for p in result.properties if p.name == "Converged/terminal"), None)
+            if r is not None and r.trace is not None:
+                print(file=out)
+                print(
+                    "  The paper join ends with the ring split for good "
+                    f"(Converged/terminal, {len(r.trace)} steps):",
+                    file=out,
+                )
+                print(render_trace(model, r.trace, indent="    "), file=out)
+    return code

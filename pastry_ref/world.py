@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from model_check import BaseModel, Property
-from pastry_ref.config import Config
+from pastry_ref.config import Config, JoinProtocol
 from pastry_ref.effects import Effect, Send
 from pastry_ref.errors import PastryRefError
 from pastry_ref.messages import Message
@@ -307,18 +307,25 @@ class PastryModel(BaseModel[World, WorldAction]):
 
 
 def _node_view(n: NodeState) -> Mapping[str, object]:
-    return {
+    """A node as trace variables: the join's bookkeeping only under the consistent join."""
+    view: dict[str, object] = {
         "status": n.status.value,
         "left": n.leaf_set.left,
         "right": n.leaf_set.right,
         "table": tuple(sorted(n.routing_table.members())),
-        "probing": tuple(sorted(n.probing)),
-        "leases": tuple(sorted(n.leases)),
-        "lease_asked": tuple(sorted(n.lease_asked)),
-        "lease_waiting": tuple(sorted(n.lease_waiting)),
-        "granted_to": n.granted_to,
-        "helping": n.helping,
     }
+    if n.config.join is JoinProtocol.CONSISTENT:
+        view.update(
+            probing=tuple(sorted(n.probing)),
+            leases=tuple(sorted(n.leases)),
+            lease_asked=tuple(sorted(n.lease_asked)),
+            lease_waiting=tuple(sorted(n.lease_waiting)),
+            granted_to=n.granted_to,
+            helping=n.helping,
+        )
+    else:
+        view["version"] = n.version
+    return view
 
 
 def ids_of(nodes: Iterable[NodeState]) -> tuple[int, ...]:
