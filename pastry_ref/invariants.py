@@ -167,7 +167,7 @@ def _consistency(ready: tuple[NodeState, ...]) -> tuple[Violation, ...]:
             if space.bits > EXHAUSTIVE_KEYS_MAX_BITS + 4:
                 arcs = _arcs_at_critical_keys(n)
             else:
-                arcs = [(k, 1) for k in _keys_delivered_by_enumeration(n)]
+                arcs = _runs(_keys_delivered_by_enumeration(n))
         for start, length in arcs:
             end = start + length
             if end <= space.size:
@@ -176,19 +176,38 @@ def _consistency(ready: tuple[NodeState, ...]) -> tuple[Violation, ...]:
                 pieces.append((start, space.size, n.id))
                 pieces.append((0, end - space.size, n.id))
     pieces.sort()
-    out: list[Violation] = []
-    reach, holder = -1, -1
+    # Sweep: each piece against the pieces still open; one violation per pair of nodes, with
+    # the first and last key both would deliver.
+    shared: dict[tuple[int, int], list[int]] = {}
+    open_pieces: list[tuple[int, int]] = []  # (end, node)
     for start, end, node_id in pieces:
-        if start < reach and node_id != holder:
-            out.append(
-                Violation(
-                    "Consistency",
-                    f"ready nodes {holder} and {node_id} would both deliver key {start}",
-                )
-            )
-        if end > reach:
-            reach, holder = end, node_id
-    return tuple(out)
+        open_pieces = [(e, m) for e, m in open_pieces if e > start]
+        for e, m in open_pieces:
+            if m != node_id:
+                pair = (min(m, node_id), max(m, node_id))
+                lo, hi = start, min(e, end) - 1
+                span = shared.setdefault(pair, [lo, hi])
+                span[0], span[1] = min(span[0], lo), max(span[1], hi)
+        open_pieces.append((end, node_id))
+    return tuple(
+        Violation(
+            "Consistency",
+            f"ready nodes {a} and {b} would both deliver "
+            + (f"key {lo}" if lo == hi else f"keys {lo}..{hi}"),
+        )
+        for (a, b), (lo, hi) in sorted(shared.items())
+    )
+
+
+def _runs(keys: list[int]) -> list[Arc]:
+    """Sorted keys as maximal runs of consecutive keys."""
+    out: list[Arc] = []
+    for k in keys:
+        if out and out[-1][0] + out[-1][1] == k:
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((k, 1))
+    return out
 
 
 def _arcs_at_critical_keys(node: NodeState) -> list[Arc]:
