@@ -1,0 +1,424 @@
+"""The World (spec/pastry.md §7.4, R-WORLD-1..4), ``WorldSpec`` validation, and the drivers
+``quiesce`` and ``build_ring``.
+
+The small space is 8-bit ids, b = 2, L = 4, M = 4; the initial ring is 10, 90, 170 (ready, with
+the oracle's ideal tables).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import attrs
+import pytest
+
+from pastry_ref import invariants as inv
+from pastry_ref.config import Config, JoinProtocol
+from pastry_ref.drive import build_ring, quiesce
+from pastry_ref.errors import InvalidId, PastryRefError
+from pastry_ref.messages import JoinDone, JoinRequest, LSProbe
+from pastry_ref.node import Status, accepts
+from pastry_ref.world import (
+    Envelope,
+    Join,
+    Lookup,
+    PastryModel,
+    ReceiveMessage,
+    World,
+    WorldAction,
+    WorldSpec,
+)
+
+CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
+INITIAL = (10, 90, 170)
+
+
+def spec(**kw: object) -> WorldSpec:
+    args: dict[str, object] = {
+        "config": CFG,
+        "initial": INITIAL,
+        "joins": ((100, 10), (50, 90)),
+        "lookups": ((10, 95), (100, 20)),
+    }
+    args.update(kw)
+    return WorldSpec(**args)  # type: ignore[arg-type]
+
+
+def with_network(world: World, *envelopes: Envelope) -> World:
+    """``world`` with ``envelopes`` added to its network, kept sorted as the World keeps it."""
+    net = sorted((*world.network, *envelopes), key=lambda e: e.order)
+    return attrs.evolve(world, network=tuple(net))
+
+
+def receives(world: World) -> list[ReceiveMessage]:
+    return [a for a in world.actions() if isinstance(a, ReceiveMessage)]
+
+
+# ============================================================================================
+# R-WORLD-1: the network
+# ============================================================================================
+def test_R_WORLD_1_actions_are_deterministic_and_ordered() -> None:
+    """R-WORLD-1/2: the enabled actions come in one deterministic order: the joins (sorted),
+    the lookups whose origin is ready (in scenario order), then the accepted messages in the
+    network's sorted order; two equal Worlds list the same actions."""
+    w = spec().initial_world()
+    assert w.actions() == (Join(50, 90), Join(100, 10), Lookup(10, 95, 0))
+    w = w.apply(Join(100, 10)).apply(Join(50, 90))
+    again = spec().initial_world().apply(Join(50, 90)).apply(Join(100, 10))
+    assert w == again and w.actions() == again.actions()
+    assert [e.order for e in w.network] == sorted(e.order for e in w.network)
+    msgs = [(a.dest, a.msg) for a in w.actions() if isinstance(a, ReceiveMessage)]
+    assert msgs == [(e.dest, e.msg) for e in w.network if accepts(w.node(e.dest), e.msg)]
+    assert msgs == [(10, JoinRequest(100, 100)), (90, JoinRequest(50, 50))]
+    assert w.actions()[0] == Lookup(10, 95, 0)
+
+
+def test_R_WORLD_1_every_accepted_message_is_an_action() -> None:
+    """R-WORLD-1 (unordered network): every in-flight message its destination accepts may be
+    delivered next, whatever the order it was sent in."""
+    w = spec().initial_world().apply(Join(100, 10)).apply(Join(50, 90))
+    w = w.apply(ReceiveMessage(10, JoinRequest(100, 100)))
+    for _ in range(4):
+        enabled = {(a.dest, a.msg) for a in receives(w)}
+        assert enabled == {(e.dest, e.msg) for e in w.network if accepts(w.node(e.dest), e.msg)}
+        assert len(enabled) >= 1
+        w = w.apply(receives(w)[-1])  # the last one, not the first: order does not matter
+
+
+def test_R_WORLD_1_sent_messages_are_put_in_flight_reliably() -> None:
+    """R-WORLD-1 (reliable): a step's Send effects all land in the network, once each."""
+    w = spec().initial_world()
+    after, effects = w.apply_with_effects(Join(100, 10))
+    assert after.network == (Envelope(10, JoinRequest(100, 100)),)
+    assert [e.msg for e in effects] == [JoinRequest(100, 100)]
+
+
+def test_R_WORLD_1_identical_copies_give_one_action_and_are_delivered_one_at_a_time() -> None:
+    """R-WORLD-1: the network is a multiset: two identical copies in flight are one action,
+    and delivering it consumes exactly one copy (no duplication, no loss)."""
+    w = spec(joins=(), lookups=()).initial_world()
+    done = Envelope(90, JoinDone(100))
+    w = with_network(w, done, done, Envelope(10, JoinDone(100)))
+    assert w.actions() == (ReceiveMessage(10, JoinDone(100)), ReceiveMessage(90, JoinDone(100)))
+    w1 = w.apply(ReceiveMessage(90, JoinDone(100)))
+    assert w1.network == (Envelope(10, JoinDone(100)), done)
+    w2 = w1.apply(ReceiveMessage(90, JoinDone(100)))
+    assert w2.network == (Envelope(10, JoinDone(100)),)
+    with pytest.raises(PastryRefError, match="not enabled"):
+        w2.apply(ReceiveMessage(90, JoinDone(100)))
+
+
+# ============================================================================================
+# R-WORLD-2: the environment
+# ============================================================================================
+def test_R_WORLD_2_each_join_happens_at_most_once() -> None:
+    """R-WORLD-2: a listed join is enabled from the start and happens once."""
+    w = spec().initial_world()
+    w1 = w.apply(Join(100, 10))
+    assert w1.joins_left == ((50, 90),)
+    assert Join(100, 10) not in w1.actions()
+    with pytest.raises(PastryRefError, match="not enabled"):
+        w1.apply(Join(100, 10))
+    assert w1.node(100).status is Status.WAIT
+
+
+def test_R_WORLD_2_a_lookup_waits_for_its_origin_and_happens_once() -> None:
+    """R-WORLD-2: lookup [100, 20] is enabled only once its origin 100 is ready, and then
+    happens once; the lookup at ready 10 is enabled at once."""
+    w = spec().initial_world()
+    assert Lookup(100, 20, 1) not in w.actions()
+    w = w.apply(Join(100, 10))
+    w, _ = quiesce(w)
+    assert w.node(100).status is Status.READY
+    assert Lookup(100, 20, 1) in w.actions()
+    w1, effects = w.apply_with_effects(Lookup(100, 20, 1))
+    assert w1.lookups_left == ((10, 95, 0),)
+    assert effects  # delivered or forwarded
+    with pytest.raises(PastryRefError, match="not enabled"):
+        w1.apply(Lookup(100, 20, 1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: World.apply(Lookup) does not check that the origin is ready; the lookup is "
+    "consumed and silently dropped (RouteKey at a non-ready node does nothing)",
+)
+def test_R_WORLD_2_apply_lookup_at_an_origin_not_ready_raises() -> None:
+    """R-WORLD-2: a lookup whose origin is not ready is not enabled; applying it must refuse,
+    not consume the lookup. Reproduction: WorldSpec(CFG, (10, 90, 170), ((100, 10),),
+    ((100, 20),)).initial_world().apply(Lookup(100, 20, 0)) returns a World with
+    lookups_left == () and nothing in flight."""
+    w = spec().initial_world()
+    assert Lookup(100, 20, 1) not in w.actions()
+    with pytest.raises(PastryRefError):
+        w.apply(Lookup(100, 20, 1))
+
+
+# ============================================================================================
+# R-WORLD-3: waiting
+# ============================================================================================
+def test_R_WORLD_3_a_message_not_accepted_is_not_an_action_and_stays() -> None:
+    """R-WORLD-3: joiner 50 joins through joiner 100, which has not started: the request stays
+    in flight, not enabled, until 100 is ready, and is then delivered."""
+    s = spec(joins=((100, 10), (50, 100)), lookups=())
+    w = s.initial_world().apply(Join(50, 100))
+    assert w.network == (Envelope(100, JoinRequest(50, 50)),)
+    assert receives(w) == []
+    w = w.apply(Join(100, 10))
+    while receives(w):
+        a = next((a for a in receives(w) if a.dest != 100 or a.msg != JoinRequest(50, 50)), None)
+        if a is None:
+            break
+        w = w.apply(a)
+        if w.node(100).status is not Status.READY:
+            assert Envelope(100, JoinRequest(50, 50)) in w.network
+            assert ReceiveMessage(100, JoinRequest(50, 50)) not in w.actions()
+    assert w.node(100).status is Status.READY
+    assert ReceiveMessage(100, JoinRequest(50, 50)) in w.actions()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: World.apply(ReceiveMessage) checks only that the message is in flight, not "
+    "that its destination accepts it: the message is removed and lost",
+)
+def test_R_WORLD_3_apply_of_a_waiting_message_raises() -> None:
+    """R-WORLD-3: a message its destination does not accept is not enabled, so apply must
+    refuse it (and never drop it). Reproduction: WorldSpec(CFG, (10, 90, 170), ((100, 10),
+    (50, 100))).initial_world().apply(Join(50, 100)).apply(ReceiveMessage(100,
+    JoinRequest(50, 50))) returns a World whose network is () (the request is gone)."""
+    s = spec(joins=((100, 10), (50, 100)), lookups=())
+    w = s.initial_world().apply(Join(50, 100))
+    action = ReceiveMessage(100, JoinRequest(50, 50))
+    assert action not in w.actions()
+    with pytest.raises(PastryRefError):
+        w.apply(action)
+
+
+def test_R_WORLD_3_apply_refuses_actions_that_are_not_there() -> None:
+    """R-WORLD-3: apply refuses a join not listed, a lookup not listed, a message not in
+    flight, each with PastryRefError."""
+    w = spec().initial_world()
+    with pytest.raises(PastryRefError, match="not enabled"):
+        w.apply(Join(100, 90))
+    with pytest.raises(PastryRefError, match="not enabled"):
+        w.apply(Lookup(10, 95, 1))
+    with pytest.raises(PastryRefError, match="not enabled"):
+        w.apply(ReceiveMessage(10, JoinRequest(100, 100)))
+
+
+# ============================================================================================
+# Values: immutability and hashing
+# ============================================================================================
+def test_world_apply_leaves_the_original_unchanged() -> None:
+    """A World is a value: apply returns a new one and the old one is untouched."""
+    w = spec().initial_world()
+    before = spec().initial_world()
+    assert w == before and hash(w) == hash(before)
+    w1 = w.apply(Join(100, 10))
+    w1.apply(ReceiveMessage(10, JoinRequest(100, 100)))
+    assert w == before
+    assert w.node(100).status is Status.DEAD and w.network == () and len(w.joins_left) == 2
+    assert w1 != w
+
+
+def test_world_equal_worlds_hash_equal() -> None:
+    """Worlds reached along different paths that end equal are equal and hash equal (the
+    model checker's visited set relies on it)."""
+    a = spec().initial_world().apply(Join(100, 10)).apply(Join(50, 90))
+    b = spec().initial_world().apply(Join(50, 90)).apply(Join(100, 10))
+    assert a is not b and a == b and hash(a) == hash(b)
+    assert len({a, b}) == 1
+
+
+def test_world_node_refuses_an_unknown_id() -> None:
+    """``World.node`` names the id it does not know."""
+    with pytest.raises(PastryRefError, match="node 11 is not part of this world"):
+        spec().initial_world().node(11)
+
+
+# ============================================================================================
+# R-WORLD-4: independence
+# ============================================================================================
+def _bfs(world: World, limit: int) -> list[World]:
+    seen = {world}
+    order = [world]
+    queue = deque([world])
+    while queue and len(order) < limit:
+        w = queue.popleft()
+        for a in w.actions():
+            nxt = w.apply(a)
+            if nxt not in seen:
+                seen.add(nxt)
+                order.append(nxt)
+                queue.append(nxt)
+    return order
+
+
+def test_R_WORLD_4_actions_at_different_nodes_commute() -> None:
+    """R-WORLD-4: for every pair of enabled actions at different nodes, in every state of a
+    short breadth-first search of concurrent joins and lookups: each stays enabled after the
+    other, and a·b and b·a reach the same World. ``PastryModel.independent`` says exactly
+    ``a.at != b.at``. (Actions at the same node need not commute: at least one such pair in
+    these states does not, so the check has teeth.)"""
+    s = spec()
+    model = PastryModel(s)
+    pairs = same_node_noncommuting = 0
+    for w in _bfs(s.initial_world(), limit=1500):
+        acts = w.actions()
+        after: dict[WorldAction, World] = {a: w.apply(a) for a in acts}
+        for i, a in enumerate(acts):
+            for b in acts[i + 1 :]:
+                assert model.independent(a, b) is (a.at != b.at)
+                if a.at == b.at:
+                    both = b in after[a].actions() and a in after[b].actions()
+                    if both and after[a].apply(b) != after[b].apply(a):
+                        same_node_noncommuting += 1
+                    continue
+                assert b in after[a].actions(), (w, a, b)
+                assert a in after[b].actions(), (w, a, b)
+                assert after[a].apply(b) == after[b].apply(a), (a, b)
+                pairs += 1
+    assert pairs > 5000
+    assert same_node_noncommuting > 0
+
+
+# ============================================================================================
+# WorldSpec validation
+# ============================================================================================
+@pytest.mark.parametrize(
+    ("kw", "error", "text"),
+    [
+        ({"initial": ()}, PastryRefError, "initial.ready: expected at least one node"),
+        ({"initial": (10, 10)}, PastryRefError, "initial.ready: node ids must be distinct"),
+        ({"initial": (10, 256)}, InvalidId, "initial.ready"),
+        (
+            {"joins": ((100, 10), (90, 10))},
+            PastryRefError,
+            r"environment.joins\[1\]: node 90 is already in initial.ready",
+        ),
+        (
+            {"joins": ((100, 10), (50, 77))},
+            PastryRefError,
+            r"environment.joins\[1\]: seed 77 is not a node of the scenario",
+        ),
+        (
+            {"joins": ((100, 10), (100, 90))},
+            PastryRefError,
+            "environment.joins: each node may join once",
+        ),
+        (
+            {"joins": ((100, 100),)},
+            PastryRefError,
+            r"environment.joins\[0\]: node 100 cannot be its own seed",
+        ),
+        ({"joins": ((300, 10),)}, InvalidId, r"environment.joins\[0\]\[0\]"),
+        ({"joins": ((100, 10), (50, -1))}, InvalidId, r"environment.joins\[1\]\[1\]"),
+        (
+            {"lookups": ((10, 95), (77, 3))},
+            PastryRefError,
+            r"environment.lookups\[1\]: origin 77 is not a node of the scenario",
+        ),
+        ({"lookups": ((10, 256),)}, InvalidId, r"environment.lookups\[0\]\[1\]"),
+    ],
+)
+def test_worldspec_refuses_bad_input_naming_the_key(
+    kw: dict[str, object], error: type[Exception], text: str
+) -> None:
+    """WorldSpec refuses every malformed scenario with a PastryRefError naming the key."""
+    assert issubclass(error, PastryRefError)
+    with pytest.raises(error, match=text):
+        spec(**kw)
+
+
+def test_worldspec_accepts_seeds_and_origins_among_joiners() -> None:
+    """A joiner may join through another joiner and a lookup may start at a joiner."""
+    s = spec(joins=((100, 10), (50, 100)), lookups=((50, 3),))
+    w = s.initial_world()
+    assert w.ids == (10, 50, 90, 100, 170)
+    assert w.ready_ids() == INITIAL
+    assert {n.id for n in w.started()} == set(INITIAL)
+
+
+def test_worldspec_initial_ring_is_converged() -> None:
+    """The initial World is a converged ring of ready nodes with ideal tables."""
+    w = spec().initial_world()
+    assert inv.converged(w) == [] and inv.consistency(w) == []
+    lone = spec(initial=(10,), joins=((100, 10),), lookups=()).initial_world()
+    assert lone.ready_ids() == (10,) and lone.node(10).known() == frozenset()
+
+
+# ============================================================================================
+# drive: quiesce and build_ring
+# ============================================================================================
+def _assert_good_ring(world: World) -> None:
+    assert inv.converged(world) == []
+    assert inv.all_ready(world) == []
+    assert inv.no_stuck_messages(world) == []
+    assert inv.consistency(world) == []
+    assert inv.half_neighbor(world) == []
+    assert inv.neighbor_closest(world) == []
+
+
+def test_drive_build_ring_small_space_consistent_join() -> None:
+    """build_ring: sequential consistent joins, each run to quiescence, give a converged ring
+    with every node ready and nothing in flight."""
+    joiners = [(50, 10), (90, 10), (130, 50), (170, 90), (210, 10), (30, 170), (250, 130)]
+    world, costs = build_ring(CFG, 10, joiners)
+    assert world.ready_ids() == (10, 30, 50, 90, 130, 170, 210, 250)
+    assert len(costs) == len(joiners) and all(c > 0 for c in costs)
+    _assert_good_ring(world)
+
+
+def test_drive_build_ring_128_bit_space_consistent_join() -> None:
+    """build_ring in the paper's 128-bit space (b = 4, small L so the leaf sets are partial)."""
+    cfg = Config.make(bits=128, b=4, leaf_set_size=4, neighborhood_size=4)
+    ids = [cfg.space.hash_name(f"node-{i}") for i in range(9)]
+    world, _ = build_ring(cfg, ids[0], [(x, ids[i // 2]) for i, x in enumerate(ids) if i])
+    assert set(world.ready_ids()) == set(ids)
+    _assert_good_ring(world)
+
+
+def test_drive_quiesce_concurrent_consistent_joins() -> None:
+    """quiesce after three concurrent joins (one through another joiner): converged, all
+    ready, nothing stuck; a second quiesce does nothing."""
+    s = spec(joins=((100, 10), (50, 90), (130, 100)), lookups=())
+    w = s.initial_world()
+    for a in w.actions():
+        w = w.apply(a)
+    w, steps = quiesce(w)
+    assert steps > 0
+    _assert_good_ring(w)
+    assert quiesce(w) == (w, 0)
+
+
+def test_drive_quiesce_128_bit_concurrent_joins() -> None:
+    """quiesce in a 128-bit space with concurrent joins."""
+    cfg = Config.make(bits=128, b=4, leaf_set_size=4, neighborhood_size=4)
+    ids = sorted(cfg.space.hash_name(f"n{i}") for i in range(7))
+    s = WorldSpec(cfg, tuple(ids[:3]), tuple((x, ids[0]) for x in ids[3:]))
+    w = s.initial_world()
+    for a in w.actions():
+        w = w.apply(a)
+    w, _ = quiesce(w)
+    _assert_good_ring(w)
+
+
+def test_drive_quiesce_leaves_messages_nobody_accepts() -> None:
+    """quiesce stops when nothing is accepted, leaving waiting messages in flight."""
+    w = spec(joins=((100, 10), (50, 100)), lookups=()).initial_world().apply(Join(50, 100))
+    quiet, steps = quiesce(w)
+    assert steps == 0 and quiet == w
+    assert inv.no_stuck_messages(quiet)[0].name == "NoStuckMessages"
+
+
+def test_drive_build_ring_paper_join_sequential() -> None:
+    """build_ring also runs the paper's join: sequential joins end all ready, nothing stuck."""
+    cfg = attrs.evolve(CFG, join=JoinProtocol.PAPER)
+    world, _ = build_ring(cfg, 10, [(50, 10), (90, 10), (130, 50), (170, 90)])
+    assert inv.all_ready(world) == [] and inv.no_stuck_messages(world) == []
+
+
+def test_drive_probe_traffic_is_named_receive_lsprobe() -> None:
+    """R-MSG-1 in the World: the action delivering an LSProbe is ReceiveLSProbe."""
+    assert ReceiveMessage(10, LSProbe(100, (100,))).name == "ReceiveLSProbe"
