@@ -180,7 +180,10 @@ class World:
             return world._run(action.node, StartJoin(action.seed), self.network)
         if isinstance(action, Lookup):
             entry = (action.origin, action.key, action.payload)
-            if entry not in self.lookups_left:
+            if (
+                entry not in self.lookups_left
+                or self.node(action.origin).status is not Status.READY
+            ):
                 raise PastryRefError(f"{action} is not enabled")
             rest_l = tuple(e for e in self.lookups_left if e != entry)
             world = attrs.evolve(self, lookups_left=rest_l)
@@ -189,6 +192,10 @@ class World:
         i = bisect.bisect_left(self.network, env.order, key=lambda e: e.order)
         if i == len(self.network) or self.network[i] != env:
             raise PastryRefError(f"{action} is not enabled: no such message in flight")
+        if not accepts(self.node(action.dest), action.msg):
+            raise PastryRefError(
+                f"{action} is not enabled: node {action.dest} does not take it now"
+            )
         network = self.network[:i] + self.network[i + 1 :]
         return self._run(action.dest, Receive(action.msg), network)
 
