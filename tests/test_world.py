@@ -138,11 +138,6 @@ def test_R_WORLD_2_a_lookup_waits_for_its_origin_and_happens_once() -> None:
         w1.apply(Lookup(100, 20, 1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: World.apply(Lookup) does not check that the origin is ready; the lookup is "
-    "consumed and silently dropped (RouteKey at a non-ready node does nothing)",
-)
 def test_R_WORLD_2_apply_lookup_at_an_origin_not_ready_raises() -> None:
     """R-WORLD-2: a lookup whose origin is not ready is not enabled; applying it must refuse,
     not consume the lookup (a bug this test found: apply used to drop it silently)."""
