@@ -1,4 +1,3 @@
-# ruff: noqa: N802 - test names carry spec rule ids (R-CJ-7...) and the paper names (Z, A)
 """Unit tests of the node layer (spec/pastry.md sections 6-7): ``step`` driven directly on
 hand-built ``NodeState`` values, asserting on the next state and the exact effects.
 

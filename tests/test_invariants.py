@@ -1,0 +1,413 @@
+"""The named invariants and properties of spec/invariants.md, each on hand-built Worlds where it
+must hold and where it must fail (asserting the violation's name and what it names), and a
+property test of ``delivery_arcs`` / ``consistency`` against a brute enumeration of every key.
+
+Hand-built Worlds use 8-bit ids, b = 2, L = 4, M = 4. "Stale" below means a ready node whose
+tables are the ideal ones of a ring that lacks some ready node: it does not know that node.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+import attrs
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from pastry_ref import invariants as inv
+from pastry_ref.config import Config
+from pastry_ref.errors import ConfigError, RoutingTableError
+from pastry_ref.leaf_set import LeafSet
+from pastry_ref.messages import Lookup as LookupMsg
+from pastry_ref.messages import LSProbe
+from pastry_ref.node import NodeState, StartFirst, Status, step
+from pastry_ref.oracle import ideal_tables, root
+from pastry_ref.routing_table import RoutingTable
+from pastry_ref.world import Envelope, Join, Lookup, ReceiveMessage, World
+
+CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
+RING = (10, 50, 90, 130, 170, 210)
+
+
+def ready_in(n: int, ring: tuple[int, ...], cfg: Config = CFG) -> NodeState:
+    """Node ``n``, ready, with the ideal tables of ``ring`` (``n`` need not be in it)."""
+    state = step(NodeState.new(n, cfg), StartFirst()).node
+    others = tuple(sorted(set(ring) | {n}))
+    if len(others) == 1:
+        return state
+    t = ideal_tables(others, cfg)[n]
+    return attrs.evolve(
+        state, leaf_set=t.leaf_set, routing_table=t.routing_table, neighborhood=t.neighborhood
+    )
+
+
+def world_of(*nodes: NodeState, cfg: Config = CFG, **kw: object) -> World:
+    ordered = tuple(sorted(nodes, key=lambda n: n.id))
+    return World(cfg, tuple(n.id for n in ordered), ordered, **kw)  # type: ignore[arg-type]
+
+
+def ideal_world(ring: tuple[int, ...] = RING, cfg: Config = CFG) -> World:
+    return world_of(*(ready_in(n, ring, cfg) for n in ring), cfg=cfg)
+
+
+def stale_world() -> World:
+    """Ready 10, 90, 170 know only each other; ready 50 knows everybody."""
+    old = (10, 90, 170)
+    return world_of(*(ready_in(n, old) for n in old), ready_in(50, (10, 50, 90, 170)))
+
+
+def names(violations: list[object]) -> set[str]:
+    return {v.name for v in violations}  # type: ignore[attr-defined]
+
+
+def details(violations: list[object]) -> list[str]:
+    return [v.detail for v in violations]  # type: ignore[attr-defined]
+
+
+def test_ideal_ring_satisfies_every_invariant() -> None:
+    """Every invariant and convergence property holds on a converged ring of ready nodes."""
+    w = ideal_world()
+    for fn in (*inv.INVARIANTS.values(), inv.converged, inv.all_ready, inv.no_stuck_messages):
+        assert fn(w) == [], fn.__name__
+
+
+# ============================================================================================
+# LSetInv
+# ============================================================================================
+def test_LSetInv_cannot_be_broken_through_the_LeafSet_constructor() -> None:
+    """LSetInv is also enforced by construction (R-LS-1): LeafSet refuses its owner."""
+    with pytest.raises(ConfigError, match=r"leaf_set\.right"):
+        LeafSet(90, CFG.space, 2, left=(50,), right=(90,))
+    assert LeafSet.of(90, (50, 90, 130), CFG).members() == {50, 130}
+
+
+def test_LSetInv_violation_names_the_node() -> None:
+    """LSetInv fails when a node's leaf set holds the node (owner injected past the
+    constructor into a copy)."""
+    good = ready_in(90, RING)
+    bad_ls = copy.copy(good.leaf_set)
+    object.__setattr__(bad_ls, "right", (90, 130))
+    assert 90 in bad_ls
+    w = ideal_world()
+    w = world_of(*(n for n in w.nodes if n.id != 90), attrs.evolve(good, leaf_set=bad_ls))
+    assert inv.lset_inv(w) == [inv.Violation("LSetInv", "node 90 is in its own leaf set")]
+    assert inv.lset_inv(ideal_world()) == []
+    assert 90 not in good.leaf_set  # the original is untouched
+
+
+# ============================================================================================
+# RoutingTablePrefix
+# ============================================================================================
+def _with_rows(node: NodeState, r: int, d: int, entry: int) -> NodeState:
+    table = copy.copy(node.routing_table)
+    rows = [list(row) for row in table.rows]
+    rows[r][d] = entry
+    object.__setattr__(table, "rows", tuple(tuple(row) for row in rows))
+    return attrs.evolve(node, routing_table=table)
+
+
+def test_RoutingTablePrefix_cannot_be_broken_through_the_constructor() -> None:
+    """R-RT-1 by construction: 130 (digits 2002) does not fit cell (0, 3) of 90 (1122)."""
+    with pytest.raises(RoutingTableError, match=r"routing_table\[0\]\[3\]"):
+        RoutingTable.from_entries(90, CFG.space, {(0, 3): 130})
+
+
+def test_RoutingTablePrefix_violation_names_node_and_cell() -> None:
+    """RoutingTablePrefix fails on an entry in the wrong cell, and on the owner as an entry."""
+    good = ready_in(90, RING)
+    assert inv.routing_table_prefix(ideal_world()) == []
+    wrong_cell = world_of(_with_rows(good, 0, 3, 130))
+    (v,) = inv.routing_table_prefix(wrong_cell)
+    assert v.name == "RoutingTablePrefix"
+    assert v.detail.startswith("node 90: RoutingTablePrefix") and "(0, 3)" in v.detail
+    (v,) = inv.routing_table_prefix(world_of(_with_rows(good, 1, 0, 90)))
+    assert v.name == "RoutingTablePrefix" and "EntryIsOwner" in v.detail
+
+
+# ============================================================================================
+# HalfNeighbor
+# ============================================================================================
+def test_HalfNeighbor_holds_for_a_lone_node_and_a_ring() -> None:
+    """HalfNeighbor: a lone ready node has no neighbour, legitimately."""
+    assert inv.half_neighbor(world_of(ready_in(90, ()))) == []
+    assert inv.half_neighbor(ideal_world()) == []
+
+
+def test_HalfNeighbor_fails_on_one_empty_half() -> None:
+    """HalfNeighbor: an ok or ready node with a left neighbour but no right one."""
+    lopsided = LeafSet(90, CFG.space, 2, left=(50,), right=())
+    for status in (Status.OK, Status.READY):
+        node = attrs.evolve(ready_in(90, RING), status=status, leaf_set=lopsided)
+        assert details(inv.half_neighbor(world_of(node))) == ["node 90: one leaf-set half is empty"]
+    waiting = attrs.evolve(ready_in(90, RING), status=Status.WAIT, leaf_set=lopsided)
+    assert inv.half_neighbor(world_of(waiting)) == []
+
+
+def test_HalfNeighbor_fails_on_a_node_alone_among_others() -> None:
+    """HalfNeighbor: a ready node with no neighbour while another node is ok or ready."""
+    w = world_of(ready_in(10, ()), ready_in(90, ()))
+    assert names(inv.half_neighbor(w)) == {"HalfNeighbor"}
+    assert details(inv.half_neighbor(w)) == [
+        "node 10 has no neighbour but is not alone",
+        "node 90 has no neighbour but is not alone",
+    ]
+    w_wait = world_of(ready_in(10, ()), attrs.evolve(ready_in(90, ()), status=Status.WAIT))
+    assert inv.half_neighbor(w_wait) == []
+
+
+# ============================================================================================
+# NeighborClosest
+# ============================================================================================
+def test_NeighborClosest_fails_when_a_ready_node_sits_between_neighbours() -> None:
+    """NeighborClosest: 10 and 90 are each other's neighbours but ready 50 lies between."""
+    got = inv.neighbor_closest(stale_world())
+    assert names(got) == {"NeighborClosest"}
+    assert details(got) == [
+        "ready node 50 lies between ready node 10 and its right neighbour 90",
+        "ready node 50 lies between ready node 90 and its left neighbour 10",
+    ]
+
+
+def test_NeighborClosest_ignores_nodes_not_ready() -> None:
+    """NeighborClosest is about ready nodes: a joiner between them is no violation."""
+    w = stale_world()
+    joiner = attrs.evolve(w.node(50), status=Status.OK)
+    w = world_of(*(n for n in w.nodes if n.id != 50), joiner)
+    assert inv.neighbor_closest(w) == []
+
+
+# ============================================================================================
+# Consistency
+# ============================================================================================
+def test_Consistency_fails_naming_both_nodes_that_cover_a_key() -> None:
+    """Consistency: 10 (stale) and 50 both deliver the keys between them."""
+    w = stale_world()
+    got = inv.consistency(w)
+    assert names(got) == {"Consistency"}
+    both = {k for k in range(256) if w.node(10).decide(k).deliver and w.node(50).decide(k).deliver}
+    assert both
+    assert f"ready nodes 10 and 50 would both deliver keys {min(both)}..{max(both)}" in details(got)
+    assert any("ready nodes 50 and 90" in d for d in details(got))
+
+
+def test_Consistency_two_lone_nodes_both_deliver_everything() -> None:
+    """Consistency: two ready nodes that know nobody each deliver every key."""
+    got = inv.consistency(world_of(ready_in(10, ()), ready_in(90, ())))
+    assert details(got) == ["ready nodes 10 and 90 would both deliver keys 0..255"]
+
+
+def test_Consistency_ignores_nodes_not_ready() -> None:
+    """Consistency is over ready nodes only."""
+    w = stale_world()
+    w = world_of(*(n for n in w.nodes if n.id != 50), attrs.evolve(w.node(50), status=Status.OK))
+    assert inv.consistency(w) == []
+
+
+# ============================================================================================
+# CorrectDelivery
+# ============================================================================================
+def test_CorrectDelivery_fails_on_delivery_at_a_wrong_node() -> None:
+    """CorrectDelivery: stale 10 delivers key 48, whose closest ready node is 50; both the
+    Lookup action and a received Lookup message are judged."""
+    w = attrs.evolve(stale_world(), lookups_left=((10, 48, 0),))
+    assert w.node(10).decide(48).deliver and root(48, w.ready_ids(), CFG.space) == 50
+    action = Lookup(10, 48, 0)
+    expected = [
+        inv.Violation(
+            "CorrectDelivery",
+            "lookup 0 for key 48 delivered at 10; the closest ready node is 50",
+        )
+    ]
+    assert inv.correct_delivery(w, action, w.apply(action)) == expected
+    msg = LookupMsg(170, 48, 0)
+    w2 = attrs.evolve(stale_world(), network=(Envelope(10, msg),))
+    hop = ReceiveMessage(10, msg)
+    assert inv.correct_delivery(w2, hop, w2.apply(hop)) == expected
+
+
+def test_CorrectDelivery_holds_at_the_root_and_on_forwarding_and_other_actions() -> None:
+    """CorrectDelivery: delivery at the root, a forwarded lookup and non-lookup actions pass."""
+    w = attrs.evolve(stale_world(), lookups_left=((50, 48, 0), (90, 48, 1)))
+    for action in (Lookup(50, 48, 0), Lookup(90, 48, 1)):
+        assert inv.correct_delivery(w, action, w.apply(action)) == []
+    w3 = attrs.evolve(ideal_world(), joins_left=())
+    w3 = attrs.evolve(w3, network=(Envelope(90, LSProbe(10, (10,))),))
+    probe = ReceiveMessage(90, LSProbe(10, (10,)))
+    assert inv.correct_delivery(w3, probe, w3.apply(probe)) == []
+    assert not inv._delivers(Join(1, 2))
+
+
+# ============================================================================================
+# Converged, AllReady, NoStuckMessages
+# ============================================================================================
+def test_Converged_fails_on_a_wrong_leaf_set() -> None:
+    """Converged: 10 and 90 do not have 50 in their leaf sets."""
+    got = inv.converged(stale_world())
+    assert names(got) == {"Converged"}
+    assert [d.split(" has")[0] for d in details(got)] == ["node 10", "node 90", "node 170"]
+    assert (
+        details(got)[0] == "node 10 has leaf set (170, 90)|(90, 170), ideal is (170, 90)|(50, 90)"
+    )
+
+
+def test_Converged_fails_when_a_route_leaves_the_ready_nodes() -> None:
+    """Converged: leaf sets ideal, but 10's routing table sends keys toward 150, which is not
+    ready: some route does not reach its root."""
+    w = ideal_world()
+    ten = w.node(10)
+    assert ten.routing_table.get(0, 2) == 170
+    bent = _with_rows(ten, 0, 2, 150)  # 150 = 2112 fits cell (0, 2) of 10 = 0022
+    joiner = attrs.evolve(NodeState.new(150, CFG), status=Status.WAIT)
+    w = world_of(*(n for n in w.nodes if n.id != 10), bent, joiner)
+    got = inv.converged(w)
+    assert names(got) == {"Converged"} and len(got) == 1
+    assert "150" in got[0].detail
+
+
+def test_Converged_holds_on_a_correct_ring() -> None:
+    """Converged: the ideal ring, and a lone ready node."""
+    assert inv.converged(ideal_world()) == []
+    assert inv.converged(world_of(ready_in(90, ()))) == []
+
+
+def test_AllReady_names_every_started_node_not_ready() -> None:
+    """AllReady: started nodes that are not ready; dead nodes are not counted."""
+    w = world_of(
+        ready_in(10, ()),
+        attrs.evolve(NodeState.new(50, CFG), status=Status.WAIT),
+        attrs.evolve(NodeState.new(90, CFG), status=Status.OK),
+        NodeState.new(130, CFG),
+    )
+    got = inv.all_ready(w)
+    assert names(got) == {"AllReady"}
+    assert details(got) == ["node 50 is wait", "node 90 is ok"]
+
+
+def test_NoStuckMessages_names_every_message_left() -> None:
+    """NoStuckMessages: anything still in flight is reported with its type and destination."""
+    w = attrs.evolve(ideal_world(), network=(Envelope(90, LSProbe(100, (100,))),))
+    assert inv.no_stuck_messages(w) == [
+        inv.Violation("NoStuckMessages", "LSProbe to 90 never accepted")
+    ]
+
+
+def test_properties_package_every_name() -> None:
+    """Every name of spec/invariants.md is a property, in the default order."""
+    assert inv.property_names() == (
+        "LSetInv",
+        "RoutingTablePrefix",
+        "HalfNeighbor",
+        "NeighborClosest",
+        "Consistency",
+        "CorrectDelivery",
+        "Converged",
+        "AllReady",
+        "NoStuckMessages",
+    )
+    assert [p.name for p in inv.properties()] == list(inv.property_names())
+
+
+# ============================================================================================
+# delivery_arcs and consistency against brute enumeration (Hypothesis)
+# ============================================================================================
+@st.composite
+def rings(draw: st.DrawFn) -> tuple[Config, tuple[int, ...]]:
+    bits = draw(st.integers(4, 10))
+    b = draw(st.sampled_from([d for d in range(1, 9) if bits % d == 0]))
+    L = draw(st.sampled_from([2, 4, 6]))
+    cfg = Config.make(bits=bits, b=b, leaf_set_size=L, neighborhood_size=4)
+    ids = draw(st.sets(st.integers(0, 2**bits - 1), min_size=1, max_size=12))
+    return cfg, tuple(sorted(ids))
+
+
+def _delivered(node: NodeState) -> set[int]:
+    return {k for k in range(node.config.space.size) if node.decide(k).deliver}
+
+
+def _arc_keys(arcs: list[tuple[int, int]], size: int) -> set[int]:
+    return {(start + i) % size for start, length in arcs for i in range(length)}
+
+
+def _brute_overlaps(nodes: list[NodeState]) -> dict[tuple[int, int], tuple[int, int]]:
+    """{(a, b): (first, last) key both deliver}, over every pair of nodes."""
+    delivered = {n.id: _delivered(n) for n in nodes}
+    out = {}
+    for a, b in itertools.combinations(sorted(delivered), 2):
+        both = delivered[a] & delivered[b]
+        if both:
+            out[(a, b)] = (min(both), max(both))
+    return out
+
+
+def _details_of(overlaps: dict[tuple[int, int], tuple[int, int]]) -> list[str]:
+    return [
+        f"ready nodes {a} and {b} would both deliver "
+        + (f"key {lo}" if lo == hi else f"keys {lo}..{hi}")
+        for (a, b), (lo, hi) in sorted(overlaps.items())
+    ]
+
+
+@given(rings())
+def test_delivery_arcs_equal_brute_enumeration_on_ideal_rings(
+    ring: tuple[Config, tuple[int, ...]],
+) -> None:
+    """On ideal rings: each ready node's ``delivery_arcs`` is exactly the set of keys its
+    routing decision delivers (None only for a lone node), each key is delivered by its root
+    alone, and ``consistency`` is empty."""
+    cfg, ids = ring
+    w = ideal_world(ids, cfg)
+    size = cfg.space.size
+    owner_of: dict[int, int] = {}
+    for n in w.nodes:
+        arcs = inv.delivery_arcs(n)
+        delivered = _delivered(n)
+        if len(ids) == 1:
+            assert inv.delivery_arcs(n) is None and delivered == set(range(size))
+        else:
+            assert arcs is not None
+            assert _arc_keys(arcs, size) == delivered
+            assert sum(length for _, length in arcs) == len(delivered)
+        for k in delivered:
+            assert k not in owner_of
+            owner_of[k] = n.id
+    assert owner_of == {k: root(k, ids, cfg.space) for k in range(size)}
+    assert inv.consistency(w) == []
+
+
+@given(rings(), st.data())
+def test_consistency_reports_exactly_the_overlaps_of_wrong_leaf_sets(
+    ring: tuple[Config, tuple[int, ...]], data: st.DataObject
+) -> None:
+    """Make two ready nodes a, b wrong: each has the ideal tables of the ring without the
+    other. Then ``consistency`` names exactly the pairs of nodes that share a delivered key,
+    with the first and last shared key, as a brute enumeration of every key at every node
+    finds; and a, b overlapping is always reported."""
+    cfg, ids = ring
+    if len(ids) < 2:
+        ids = tuple(sorted({*ids, (ids[0] + 2 ** (cfg.space.bits - 1)) % cfg.space.size}))
+    a, b = data.draw(st.sampled_from(list(itertools.combinations(ids, 2))))
+    w = ideal_world(ids, cfg)
+    wrong_a = ready_in(a, tuple(i for i in ids if i != b), cfg)
+    wrong_b = ready_in(b, tuple(i for i in ids if i != a), cfg)
+    nodes = [n for n in w.nodes if n.id not in (a, b)] + [wrong_a, wrong_b]
+    w = world_of(*nodes, cfg=cfg)
+    overlaps = _brute_overlaps(list(w.nodes))
+    event(f"overlapping pairs: {len(overlaps)}")
+    if a in _delivered(wrong_b) or b in _delivered(wrong_a):
+        assert (a, b) in overlaps
+    got = inv.consistency(w)
+    assert names(got) <= {"Consistency"}
+    assert details(got) == _details_of(overlaps)
+
+
+def test_consistency_reports_adjacent_nodes_that_ignore_each_other() -> None:
+    """The same on a fixed ring: 90 and 130 each ignore the other, both deliver 110."""
+    ids = RING
+    w = ideal_world(ids)
+    wrong = [ready_in(90, (10, 50, 170, 210)), ready_in(130, (10, 50, 170, 210))]
+    w = world_of(*(n for n in w.nodes if n.id not in (90, 130)), *wrong)
+    got = inv.consistency(w)
+    assert details(got) == _details_of(_brute_overlaps(list(w.nodes)))
+    assert any(d.startswith("ready nodes 90 and 130") for d in details(got))
