@@ -330,7 +330,7 @@ class Runner:
 
     def cmd_run(self, args: list[str]) -> list[str]:
         limit = int(_kv(args, {"max"}).get("max", RUN_DEFAULT_MAX))
-        out = []
+        out: list[str] = []
         for _ in range(limit):
             enabled = self._w().actions()
             if not enabled:
