@@ -32,6 +32,7 @@ and ``test_paper_join_half_neighbor_ring_of_one`` keep its known violations visi
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -338,3 +339,15 @@ def test_paper_join_half_neighbor_ring_of_one() -> None:
     ]
     world = _run_seeded(world, 0)
     assert not inv.half_neighbor(world) and not inv.converged(world)
+
+
+def test_livelock_cap_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quiescence loop's hard cap fails the run (with a cap of 2 steps every join is a
+    'livelock'), so a real livelock cannot pass silently."""
+    monkeypatch.setattr(sys.modules[__name__], "STEP_CAP", 2)
+    machine = make_machine(Config.make(8, 4, 2, 4, "consistent"), 4, 3)
+    with pytest.raises(AssertionError, match="livelock"):
+        run_state_machine_as_test(
+            machine,
+            settings=_settings(50, 20, database=None, derandomize=True, phases=[Phase.generate]),
+        )
