@@ -887,6 +887,11 @@ def test_R_CJ_10_locked_node_refuses_other_neighbours() -> None:
     assert out.node.granted_to == 130 and out.node.lease_waiting == {50}
     again = step(node, Receive(LeaseRequest(130)))  # the holder itself: granted again
     assert again.effects[0].msg.granted is True
+    # While locked, later progress steps do not grant the waiting neighbour 50 either.
+    for later in (LSProbe(250, (250,)), JoinDone(7), LeaseRelease(7)):
+        after = step(out.node, Receive(later))
+        assert after.node.granted_to == 130 and after.node.lease_waiting == {50}
+        assert not [s for s in sends(after.effects) if isinstance(s.msg, LeaseReply)]
 
 
 def test_R_CJ_10_locked_node_defers_probes_that_would_change_its_neighbours() -> None:
