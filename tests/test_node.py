@@ -1015,3 +1015,12 @@ def test_update_upcalls_on_leaf_set_entry_and_eviction_only() -> None:
     out = step(bare, Receive(LSProbe(250, (250,))))
     assert 250 in out.node.known() and 250 not in out.node.leaf_set
     assert [e for e in out.effects if isinstance(e, Update)] == []
+
+
+def test_R_PJ_3_announce_reply_sender_is_not_announced_to() -> None:
+    """R-PJ-3: the replier already knows the newcomer: even when the replier itself enters the
+    newcomer's leaf set through its reply, it gets no Announce."""
+    newcomer = with_leaf_set(100, (50, 90, 130, 170), Status.READY, cfg=PAPER)
+    out = step(newcomer, Receive(AnnounceReply(95, (95, 110), 9)))
+    assert {95, 110} <= out.node.leaf_set.members()
+    assert sends(out.effects) == [Send(110, Announce(100, None))]
