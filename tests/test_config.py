@@ -1,4 +1,4 @@
-# ruff: noqa: N802, N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
+# ruff: noqa: N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
 """Protocol configuration (pastry_ref.config): rule R-CFG-1."""
 
 from __future__ import annotations

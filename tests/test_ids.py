@@ -1,4 +1,3 @@
-# ruff: noqa: N802 - test names carry spec rule ids (R-LS-4...), L is the paper name
 """Ring arithmetic (pastry_ref.ids) against the brute-force oracle; rules R-ID-1..R-ID-6."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# ruff: noqa: N802, N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
+# ruff: noqa: N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
 """The leaf set (pastry_ref.leaf_set) against the brute-force oracle; rules R-LS-1..R-LS-7."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: N802 - test names carry spec rule ids (R-NB-1)
 """The neighbourhood set (pastry_ref.neighborhood) against the brute force; rule R-NB-1."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# ruff: noqa: N802, N803 - test names carry spec rule ids (R-ORC-1...), L is the paper name
+# ruff: noqa: N803 - test names carry spec rule ids (R-ORC-1...), L is the paper name
 """The oracle (pastry_ref.oracle) against the brute force; rules R-ORC-1..R-ORC-5.
 
 The combined oracle test below runs 1,000 examples, each checking root, root candidates,

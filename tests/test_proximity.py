@@ -1,4 +1,3 @@
-# ruff: noqa: N802 - test names carry spec rule ids (R-PROX-1)
 """Proximity metrics (pastry_ref.proximity); rule R-PROX-1."""
 
 from __future__ import annotations

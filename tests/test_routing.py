@@ -1,4 +1,4 @@
-# ruff: noqa: N802, N803 - test names carry spec rule ids (R-ROUTE-1...), L is the paper name
+# ruff: noqa: N803 - test names carry spec rule ids (R-ROUTE-1...), L is the paper name
 """The routing procedure (pastry_ref.routing) against the brute force; R-ROUTE-1..R-ROUTE-5."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: N802 - test names carry spec rule ids (R-RT-1...)
 """The routing table (pastry_ref.routing_table) against the brute force; rules R-RT-1..R-RT-3."""
 
 from __future__ import annotations
