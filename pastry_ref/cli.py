@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pastry_ref.errors import PastryRefError
 
@@ -23,12 +24,17 @@ EXIT_INCOMPLETE = 3
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse already exits 2 on bad usage; keep its one-line message, drop nothing else."""
+    """Bad usage is one line on stderr and exit code 2 (argparse would add the usage text)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (try --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pastry-ref", description=__doc__.splitlines()[0] if __doc__ else None)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     from pastry_ref import demo
 
