@@ -81,10 +81,12 @@ def test_cli_bad_input_exits_2_with_one_line(argv: list[str], field: str, capsys
     assert "Traceback" not in captured.err and captured.out == ""
 
 
-@pytest.mark.parametrize("argv", [[], ["demo", "--nodes", "x"], ["nonsense"]])
+@pytest.mark.parametrize("argv", [[], ["demo", "--nodes", "x"], ["nonsense"], ["check", "--bogus"]])
 def test_cli_bad_usage_exits_2(argv: list[str], capsys) -> None:
-    """CLI contract: bad usage (argparse) also exits 2."""
+    """CLI contract: bad usage (argparse) exits 2 with one line on stderr."""
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code == 2
-    assert "usage" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("pastry-ref") and "error:" in err
+    assert len(err.strip().splitlines()) == 1  # one line: no usage dump, no traceback
