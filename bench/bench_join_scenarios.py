@@ -16,15 +16,8 @@ import time
 import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
 from model_check import SearchOptions, check
 from model_check.registry import scenarios
+from pastry_ref.invariants import SAFETY_PROPERTIES
 
-SAFETY = (
-    "LSetInv",
-    "RoutingTablePrefix",
-    "HalfNeighbor",
-    "NeighborClosest",
-    "Consistency",
-    "CorrectDelivery",
-)
 BIG = {"join/three-concurrent/consistent", "join/lookups-during-joins/consistent"}
 
 
@@ -42,10 +35,10 @@ def main() -> None:
         full = check(model, SearchOptions(fingerprint=True))
         t_full = time.perf_counter() - t
         t = time.perf_counter()
-        plain = check(model, SearchOptions(properties=SAFETY, fingerprint=True))
+        plain = check(model, SearchOptions(properties=SAFETY_PROPERTIES, fingerprint=True))
         t_plain = time.perf_counter() - t
         t = time.perf_counter()
-        por = check(model, SearchOptions(properties=SAFETY, fingerprint=True, por=True))
+        por = check(model, SearchOptions(properties=SAFETY_PROPERTIES, fingerprint=True, por=True))
         t_por = time.perf_counter() - t
         g0, g1 = plain.stats.states_generated, por.stats.states_generated
         print(

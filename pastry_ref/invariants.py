@@ -32,6 +32,7 @@ from pastry_ref.world import Lookup, ReceiveMessage, World, WorldAction
 __all__ = [
     "EXHAUSTIVE_KEYS_MAX_BITS",
     "INVARIANTS",
+    "SAFETY_PROPERTIES",
     "all_ready",
     "consistency",
     "converged",
@@ -360,9 +361,13 @@ _CONVERGENCE: dict[str, tuple[Callable[[World], list[Violation]], tuple[Converge
 }
 
 
+SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, "CorrectDelivery")
+"""The state and transition properties: the ones partial-order reduction may apply to."""
+
+
 def property_names() -> tuple[str, ...]:
     """Every property name a scenario may ask for, in the default order."""
-    return (*INVARIANTS, "CorrectDelivery", *_CONVERGENCE)
+    return (*SAFETY_PROPERTIES, *_CONVERGENCE)
 
 
 def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:

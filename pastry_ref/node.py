@@ -269,9 +269,9 @@ def _rows_for(node: NodeState, joiner: int) -> set[int]:
     l is the length of the prefix it shares with the joiner."""
     space = node.config.space
     depth = space.shared_prefix_len(node.id, joiner)
-    rows = {n for r in range(min(depth + 1, space.digits)) for n in node.routing_table.row(r)}
-    rows.discard(None)
-    return {n for n in rows if n is not None} | {node.id}
+    rows = range(min(depth + 1, space.digits))
+    entries = {n for r in rows for n in node.routing_table.row(r) if n is not None}
+    return entries | {node.id}
 
 
 def receive_join_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:

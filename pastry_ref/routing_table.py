@@ -87,16 +87,15 @@ class RoutingTable:
         cls, owner: int, space: IdSpace, entries: Mapping[tuple[int, int], int]
     ) -> RoutingTable:
         """Build from a {(row, column): node} map; every entry must obey R-RT-1."""
-        grid = [[None] * space.base for _ in range(space.digits)]
-        grid_typed: list[list[int | None]] = grid  # type: ignore[assignment]
+        grid: list[list[int | None]] = [[None] * space.base for _ in range(space.digits)]
         for (r, d), node in sorted(entries.items()):
             if not (0 <= r < space.digits and 0 <= d < space.base):
                 raise RoutingTableError(
                     f"routing_table[{r}][{d}]: no such cell; rows are 0..{space.digits - 1}, "
                     f"columns 0..{space.base - 1}"
                 )
-            grid_typed[r][d] = node
-        return cls(owner, space, tuple(tuple(row) for row in grid_typed))
+            grid[r][d] = node
+        return cls(owner, space, tuple(tuple(row) for row in grid))
 
     # -- updates ---------------------------------------------------------------------------
     def insert(self, node: int, proximity: Proximity | None = None) -> RoutingTable:

@@ -12,7 +12,7 @@ until its destination accepts it), R-WORLD-4 (actions at different nodes are ind
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import attrs
@@ -333,7 +333,3 @@ def _node_view(n: NodeState) -> Mapping[str, object]:
     else:
         view["version"] = n.version
     return view
-
-
-def ids_of(nodes: Iterable[NodeState]) -> tuple[int, ...]:
-    return tuple(n.id for n in nodes)

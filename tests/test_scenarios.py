@@ -16,6 +16,7 @@ import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
 from model_check import PropertyStatus, SearchOptions, check
 from model_check.registry import expectation_mismatches, get, scenarios
 from pastry_ref.cli import main
+from pastry_ref.invariants import SAFETY_PROPERTIES
 from pastry_ref.scenario_file import ScenarioFileError, load_scenario_file
 
 JOIN_SCENARIOS = sorted(s.name for s in scenarios() if s.name.startswith("join/"))
@@ -112,14 +113,7 @@ def test_reduction_keeps_every_safety_verdict(proto: str) -> None:
     """R-WORLD-4: with the independence "actions at different nodes commute", sleep-set
     reduction gives the same verdict for every safety property and terminal convergence."""
     model = get(f"join/two-concurrent/{proto}").model()
-    names = (
-        "LSetInv",
-        "RoutingTablePrefix",
-        "HalfNeighbor",
-        "NeighborClosest",
-        "Consistency",
-        "CorrectDelivery",
-    )
+    names = SAFETY_PROPERTIES
     plain = check(model, SearchOptions(properties=names))
     reduced = check(model, SearchOptions(properties=names, por=True))
     assert reduced.stats.por_applied
