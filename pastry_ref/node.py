@@ -340,7 +340,7 @@ def receive_announce_reply(node: NodeState, msg: Any, out: list[Effect]) -> Node
     return node
 
 
-# -- the consistent join (R-CJ-1..9) ---------------------------------------------------------
+# -- the consistent join (R-CJ-1..10) --------------------------------------------------------
 def _probe_new(node: NodeState, candidates: Iterable[int], out: list[Effect]) -> NodeState:
     """R-CJ-5: probe every candidate that would enter the leaf set, before adding it."""
     fresh = [
