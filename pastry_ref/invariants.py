@@ -332,8 +332,9 @@ def no_stuck_messages(world: World) -> list[Violation]:
 
 
 # -- packaging -----------------------------------------------------------------------------------
-def _always(name: str, fn: Callable[[World], list[Violation]], text: str) -> Property:
-    return Always(name, fn, text)
+def _statement(fn: Callable[..., object]) -> str:
+    """A property's one-line statement: the first line of its evaluator's docstring."""
+    return (fn.__doc__ or "").splitlines()[0]
 
 
 def _goal(fn: Callable[[World], list[Violation]]) -> Callable[[World], bool]:
@@ -377,19 +378,16 @@ def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:
     for name in chosen:
         if name in INVARIANTS:
             fn = INVARIANTS[name]
-            out.append(_always(name, fn, (fn.__doc__ or "").splitlines()[0]))
+            out.append(Always(name, fn, _statement(fn)))
         elif name == "CorrectDelivery":
             out.append(
                 AlwaysOnTransition(
-                    name,
-                    correct_delivery,
-                    (correct_delivery.__doc__ or "").splitlines()[0],
-                    observes=_delivers,
+                    name, correct_delivery, _statement(correct_delivery), observes=_delivers
                 )
             )
         elif name in _CONVERGENCE:
             fn, checks = _CONVERGENCE[name]
-            out.append(Convergence(name, _goal(fn), (fn.__doc__ or "").splitlines()[0], checks))
+            out.append(Convergence(name, _goal(fn), _statement(fn), checks))
         else:
             raise PastryRefError(
                 f"check.properties: unknown property {name!r}; expected one of "
