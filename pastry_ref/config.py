@@ -1,9 +1,9 @@
 """Protocol configuration.
 
 Owns: ``Config``, the one value that fixes every protocol parameter of a node: the id space,
-the leaf-set size L, the neighbourhood size M. Later protocol choices (join variant, timer and
-network semantics) are added here as fields with defaults.
-Spec rules: R-CFG-1.
+the leaf-set size L, the neighbourhood size M, the join variant and whether routed messages
+are acknowledged hop by hop. (Timer and network semantics belong to the World, not the nodes.)
+Spec rules: R-CFG-1, R-CFG-2, R-HOP-1.
 """
 
 from __future__ import annotations
@@ -31,12 +31,15 @@ class Config:
 
     ``leaf_set_size`` is L: a node keeps L/2 neighbours on each side, so L must be even and >= 2.
     ``neighborhood_size`` is M >= 0: the number of proximally closest nodes a node remembers.
+    ``hop_acks``: every hop of a routed message (Lookup, JoinRequest) is acknowledged, and an
+    unacknowledged hop is retried through the next best candidate (R-HOP-1..3, MSPastry).
     """
 
     space: IdSpace
     leaf_set_size: int = 16
     neighborhood_size: int = 32
     join: JoinProtocol = JoinProtocol.CONSISTENT
+    hop_acks: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.space, IdSpace):
@@ -51,6 +54,8 @@ class Config:
             raise ConfigError(
                 f"join: expected one of {[p.value for p in JoinProtocol]}, got {self.join!r}"
             )
+        if not isinstance(self.hop_acks, bool):
+            raise ConfigError(f"hop_acks: expected true or false, got {self.hop_acks!r}")
 
     @property
     def half(self) -> int:
@@ -65,6 +70,7 @@ class Config:
         leaf_set_size: int = 16,
         neighborhood_size: int = 32,
         join: JoinProtocol | str = JoinProtocol.CONSISTENT,
+        hop_acks: bool = False,
     ) -> Config:
         """Build a Config from plain values (the paper's typical numbers by default)."""
         if isinstance(join, str):
@@ -74,4 +80,4 @@ class Config:
                 raise ConfigError(
                     f"join: expected one of {[p.value for p in JoinProtocol]}, got {join!r}"
                 ) from None
-        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size, join)
+        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size, join, hop_acks)

@@ -3,7 +3,8 @@
 Owns: the effect classes. A step returns its effects as a tuple in a deterministic order. The
 upcalls are those of the KBR Common API (Dabek et al., 2003), as FreePastry offers them:
 ``deliver`` at the root of a key, ``forward`` at every node that passes a message on, and
-``update`` when a node enters or leaves the leaf set.
+``update`` when a node enters or leaves the leaf set. SetTimer and CancelTimer tell a driver
+which timers to schedule (R-TIME-1).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import TypeAlias
 import attrs
 
 from pastry_ref.messages import Message
+from pastry_ref.timers import Timer
 
-__all__ = ["Deliver", "Effect", "Forward", "Send", "Update"]
+__all__ = ["CancelTimer", "Deliver", "Effect", "Forward", "Send", "SetTimer", "Update"]
 
 
 @attrs.frozen(slots=True)
@@ -50,4 +52,18 @@ class Update:
     joined: bool
 
 
-Effect: TypeAlias = Send | Deliver | Forward | Update
+@attrs.frozen(slots=True)
+class SetTimer:
+    """Arm ``timer``: the driver fires it later as input ``TimerFired(timer)``."""
+
+    timer: Timer
+
+
+@attrs.frozen(slots=True)
+class CancelTimer:
+    """``timer`` is no longer armed: the driver must not fire it (firing it anyway is a no-op)."""
+
+    timer: Timer
+
+
+Effect: TypeAlias = Send | Deliver | Forward | Update | SetTimer | CancelTimer

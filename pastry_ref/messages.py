@@ -5,7 +5,7 @@ the World's action that delivers it is named ``Receive<Type>`` (ReceiveJoinReque
 ReceiveLSProbe, ...), the names of the published TLA+ model where it has one. Every message
 names its sender in ``src``. Node sets travel as sorted tuples of ids, never as containers, so
 a message is a small hashable value.
-Spec rules: R-MSG-1 (messages are values; delivery is reliable, unordered, not duplicated).
+Spec rules: R-MSG-1 (messages are values; the network model is the World's, R-WORLD-1).
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ import attrs
 __all__ = [
     "Announce",
     "AnnounceReply",
+    "Departure",
+    "HoodReply",
+    "HoodRequest",
+    "HopAck",
     "JoinDone",
     "JoinReply",
     "JoinRequest",
@@ -27,6 +31,8 @@ __all__ = [
     "LeaseRequest",
     "Lookup",
     "Message",
+    "RowReply",
+    "RowRequest",
 ]
 
 Ids: TypeAlias = tuple[int, ...]
@@ -79,18 +85,22 @@ class AnnounceReply:
 
 @attrs.frozen(slots=True)
 class LSProbe:
-    """Consistent join: ``src`` asks to be confirmed alive and sends its leaf set (R-CJ-3)."""
+    """``src`` asks to be confirmed alive and sends its leaf set (R-CJ-3); also the liveness
+    probe of failure detection and leaf-set repair (R-FD-2, R-LSR-1). ``failed`` gossips the
+    nodes the sender knows failed (R-FD-5)."""
 
     src: int
     leaf_set: Ids
+    failed: Ids = ()
 
 
 @attrs.frozen(slots=True)
 class LSProbeReply:
-    """Answer to an LSProbe, with the replier's leaf set (R-CJ-4)."""
+    """Answer to an LSProbe, with the replier's leaf set and failed nodes (R-CJ-4, R-FD-5)."""
 
     src: int
     leaf_set: Ids
+    failed: Ids = ()
 
 
 @attrs.frozen(slots=True)
@@ -135,6 +145,55 @@ class Lookup:
     payload: int
 
 
+@attrs.frozen(slots=True)
+class Departure:
+    """Graceful leave: ``src`` is leaving and hands over its leaf set (R-FAIL-2)."""
+
+    src: int
+    leaf_set: Ids
+
+
+@attrs.frozen(slots=True)
+class RowRequest:
+    """Routing-table repair and maintenance: send me your row ``row`` (R-RTR-1, R-RTR-3)."""
+
+    src: int
+    row: int
+
+
+@attrs.frozen(slots=True)
+class RowReply:
+    """The entries of the replier's row ``row`` (R-RTR-2)."""
+
+    src: int
+    row: int
+    entries: Ids
+
+
+@attrs.frozen(slots=True)
+class HoodRequest:
+    """Neighbourhood repair: send me your neighbourhood set (R-NBR-1)."""
+
+    src: int
+
+
+@attrs.frozen(slots=True)
+class HoodReply:
+    """The replier's neighbourhood set and the replier (R-NBR-1)."""
+
+    src: int
+    members: Ids
+
+
+@attrs.frozen(slots=True)
+class HopAck:
+    """Per-hop acknowledgement of a routed message ``msg`` (a Lookup or a JoinRequest) that
+    ``src`` received from the hop before it (R-HOP-1)."""
+
+    src: int
+    msg: Lookup | JoinRequest
+
+
 Message: TypeAlias = (
     JoinRequest
     | JoinReply
@@ -147,4 +206,10 @@ Message: TypeAlias = (
     | LeaseRelease
     | JoinDone
     | Lookup
+    | Departure
+    | RowRequest
+    | RowReply
+    | HoodRequest
+    | HoodReply
+    | HopAck
 )

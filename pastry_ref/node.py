@@ -5,8 +5,11 @@ dispatch table from input type to one handler each; received messages dispatch a
 message type), and ``accepts`` (whether a node takes a message now or leaves it waiting in the
 network, as the guards of the TLA+ model do).
 Spec rules: R-NODE-1 (step is pure and total), R-NODE-2 (status and what each status may do),
-R-JOIN-1..4 (the route of a join), R-PJ-1..3 (the paper's join), R-CJ-1..9 (the consistent
-join), R-LOOKUP-1..2 (routing application messages).
+R-JOIN-1..4 (the route of a join), R-PJ-1..3 (the paper's join), R-CJ-1..10 (the consistent
+join), R-LOOKUP-1..2 (routing application messages), R-TIME-1 (armed timers follow from the
+state), R-FD-1..6 (failure detection), R-FAIL-1..3 (declaring a node failed, graceful leave),
+R-LSR-1..2 (leaf-set repair), R-RTR-1..3 (routing-table repair and maintenance), R-NBR-1
+(neighbourhood repair), R-HOP-1..3 (per-hop acknowledgement and retry).
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ from typing import Any, TypeAlias
 import attrs
 
 from pastry_ref.config import Config, JoinProtocol
-from pastry_ref.effects import Deliver, Effect, Forward, Send, Update
+from pastry_ref.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
 from pastry_ref.leaf_set import LeafSet
 from pastry_ref.messages import (
     Announce,
     AnnounceReply,
+    Departure,
+    HoodReply,
+    HoodRequest,
+    HopAck,
     Ids,
     JoinDone,
     JoinReply,
@@ -34,13 +41,24 @@ from pastry_ref.messages import (
     LSProbe,
     LSProbeReply,
     Message,
+    RowReply,
+    RowRequest,
 )
 from pastry_ref.neighborhood import Neighborhood
 from pastry_ref.proximity import ConstantProximity
 from pastry_ref.routing import RouteDecision, next_hop
-from pastry_ref.routing_table import RoutingTable
+from pastry_ref.routing_table import RoutingTable, cell_of
+from pastry_ref.timers import (
+    HopTimeout,
+    KeepAlive,
+    ProbeTimeout,
+    RowMaintenance,
+    Timer,
+    timer_order,
+)
 
 __all__ = [
+    "Depart",
     "Input",
     "NodeState",
     "Receive",
@@ -49,7 +67,9 @@ __all__ = [
     "StartJoin",
     "Status",
     "Step",
+    "TimerFired",
     "accepts",
+    "armed_timers",
     "immediate_neighbours",
     "step",
 ]
@@ -80,7 +100,11 @@ class NodeState:
     they become its immediate neighbours; ``granted_to``: the joiner this node granted a lease
     and has not heard ready from (R-CJ-10); ``helping``: the joiner this node answered and has
     not heard ready from; ``helper``: the node that answered this node's join; ``version``:
-    the paper's state timestamp, bumped on every leaf-set change (paper join only).
+    the paper's state timestamp, bumped on every leaf-set change (paper join only);
+    ``failed``: nodes this node declared failed or was told have left (R-FAIL-1), never
+    re-learned unless they prove alive (R-FD-6); ``retried``: probed nodes whose first probe
+    timed out and were probed once more (R-FD-3); ``pending``: routed messages sent and not yet
+    acknowledged, with the hop they went to (R-HOP-1).
     """
 
     id: int
@@ -97,6 +121,9 @@ class NodeState:
     helping: int | None = None
     helper: int | None = None
     version: int = 0
+    failed: frozenset[int] = frozenset()
+    retried: frozenset[int] = frozenset()
+    pending: frozenset[tuple[int, Lookup | JoinRequest]] = frozenset()
 
     @classmethod
     def new(cls, node_id: int, config: Config) -> NodeState:
@@ -116,9 +143,13 @@ class NodeState:
         """Every node this node knows of (leaf set, routing table, neighbourhood)."""
         return self.leaf_set.members() | self.routing_table.members() | self.neighborhood.members()
 
-    def decide(self, key: int) -> RouteDecision:
-        """The routing decision for ``key`` at this node (R-ROUTE-1..4)."""
-        return next_hop(key, self.leaf_set, self.routing_table, self.neighborhood)
+    def decide(self, key: int, exclude: frozenset[int] = frozenset()) -> RouteDecision:
+        """The routing decision for ``key`` at this node (R-ROUTE-1..4), ignoring the nodes in
+        ``exclude`` (a hop that did not answer, R-HOP-3)."""
+        leaf_set, table, hood = self.leaf_set, self.routing_table, self.neighborhood
+        for n in exclude:
+            leaf_set, table, hood = leaf_set.remove(n), table.remove(n), hood.remove(n)
+        return next_hop(key, leaf_set, table, hood)
 
 
 # -- inputs --------------------------------------------------------------------------------
@@ -149,7 +180,19 @@ class RouteKey:
     payload: int
 
 
-Input: TypeAlias = StartFirst | StartJoin | Receive | RouteKey
+@attrs.frozen(slots=True)
+class Depart:
+    """The application asks this ready node to leave gracefully (R-FAIL-2)."""
+
+
+@attrs.frozen(slots=True)
+class TimerFired:
+    """An armed timer fired (R-TIME-1). Firing a timer that is not armed does nothing."""
+
+    timer: Timer
+
+
+Input: TypeAlias = StartFirst | StartJoin | Receive | RouteKey | Depart | TimerFired
 
 
 @attrs.frozen(slots=True)
@@ -181,7 +224,7 @@ def _learn(node: NodeState, nodes: Iterable[int], out: list[Effect]) -> NodeStat
     Emits an update upcall for every node that enters or leaves the leaf set; under the paper
     join a changed leaf set bumps the state version (R-PJ-2).
     """
-    new = [n for n in _ids(nodes) if n != node.id]
+    new = [n for n in _ids(nodes) if n != node.id and n not in node.failed]
     if not new:
         return node
     leaf_set = node.leaf_set.add_all(new)
@@ -213,7 +256,26 @@ def step(node: NodeState, inp: Input) -> Step:
     handler = _INPUT_HANDLERS[type(inp)]
     out: list[Effect] = []
     new = handler(node, inp, out)
+    before, after = armed_timers(node), armed_timers(new)
+    if before != after:
+        out.extend(CancelTimer(t) for t in sorted(before - after, key=timer_order))
+        out.extend(SetTimer(t) for t in sorted(after - before, key=timer_order))
     return Step(new, tuple(out))
+
+
+def armed_timers(node: NodeState) -> frozenset[Timer]:
+    """R-TIME-1: the timers armed at ``node``, a function of its state. KeepAlive for every
+    leaf-set member not being probed (R-FD-1), ProbeTimeout for every probe unanswered
+    (R-FD-3), HopTimeout for every unacknowledged hop (R-HOP-2), RowMaintenance at a ready node
+    (R-RTR-3)."""
+    if node.status is Status.DEAD:
+        return frozenset()
+    timers: set[Timer] = {KeepAlive(n) for n in node.leaf_set.members() - node.probing}
+    timers.update(ProbeTimeout(n) for n in node.probing)
+    timers.update(HopTimeout(n, m) for n, m in node.pending)
+    if node.status is Status.READY:
+        timers.add(RowMaintenance())
+    return frozenset(timers)
 
 
 def _start_first(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
@@ -235,8 +297,7 @@ def _route_key(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
     node.config.space.check(inp.key, "key")
     if node.status is not Status.READY:
         return node  # R-LOOKUP-1: only a ready node routes
-    _route_lookup(node, inp.key, inp.payload, out)
-    return node
+    return _route_lookup(node, inp.key, inp.payload, out)
 
 
 def _receive(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
@@ -247,20 +308,64 @@ def _receive(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
 
 
 # -- lookups (R-LOOKUP-1..2) -----------------------------------------------------------------
-def _route_lookup(node: NodeState, key: int, payload: int, out: list[Effect]) -> None:
-    decision = node.decide(key)
+def _route_lookup(
+    node: NodeState,
+    key: int,
+    payload: int,
+    out: list[Effect],
+    exclude: frozenset[int] = frozenset(),
+) -> NodeState:
+    decision = node.decide(key, exclude)
     if decision.deliver:
         out.append(Deliver(key, payload))
-    else:
-        out.append(Forward(key, payload, decision.node))
-        out.append(Send(decision.node, Lookup(node.id, key, payload)))
+        return node
+    msg = Lookup(node.id, key, payload)
+    out.append(Forward(key, payload, decision.node))
+    out.append(Send(decision.node, msg))
+    return _track(node, decision.node, msg)
 
 
 def receive_lookup(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
     """R-LOOKUP-2: a ready node delivers the lookup if it is the root it knows, else forwards."""
     assert isinstance(msg, Lookup)
-    _route_lookup(node, msg.key, msg.payload, out)
-    return node
+    _ack(node, msg, out)
+    return _route_lookup(node, msg.key, msg.payload, out)
+
+
+# -- per-hop acknowledgement and retry (R-HOP-1..3) ----------------------------------------------
+def _track(node: NodeState, hop: int, msg: Lookup | JoinRequest) -> NodeState:
+    """R-HOP-1: with hop acks on, remember a routed message until ``hop`` acknowledges it."""
+    if not node.config.hop_acks:
+        return node
+    return attrs.evolve(node, pending=node.pending | {(hop, msg)})
+
+
+def _ack(node: NodeState, msg: Lookup | JoinRequest, out: list[Effect]) -> None:
+    """R-HOP-1: acknowledge a routed message to the hop it came from (not to a joiner, which
+    sends its join to one seed and has no other route)."""
+    if not node.config.hop_acks or msg.src == node.id:
+        return
+    if isinstance(msg, JoinRequest) and msg.src == msg.joiner:
+        return
+    out.append(Send(msg.src, HopAck(node.id, msg)))
+
+
+def receive_hop_ack(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-HOP-1: the hop took the message: stop waiting for it."""
+    assert isinstance(msg, HopAck)
+    return attrs.evolve(node, pending=node.pending - {(msg.src, msg.msg)})
+
+
+def _fire_hop_timeout(node: NodeState, timer: Any, out: list[Effect]) -> NodeState:
+    """R-HOP-2/3: a hop did not acknowledge: suspect it (probe it, R-FD-2) and route the
+    message again through the next best candidate, never through that hop."""
+    assert isinstance(timer, HopTimeout)
+    hop, msg = timer.next_hop, timer.msg
+    node = attrs.evolve(node, pending=node.pending - {(hop, msg)})
+    node = _probe(node, hop, out)
+    if isinstance(msg, Lookup):
+        return _route_lookup(node, msg.key, msg.payload, out, frozenset({hop}))
+    return _route_join(node, msg, out, frozenset({hop}))
 
 
 # -- the route of a join (R-JOIN-1..4) ------------------------------------------------------
@@ -277,18 +382,36 @@ def _rows_for(node: NodeState, joiner: int) -> set[int]:
 def receive_join_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
     """R-JOIN-2/3: route the join toward the joiner's id, collecting rows; Z answers."""
     assert isinstance(msg, JoinRequest)
-    decision = node.decide(msg.joiner)
+    _ack(node, msg, out)
+    if msg.src == node.id:  # sent to itself on a retry (R-HOP-3): already carries its rows
+        return _route_join(node, msg, out, frozenset())
     rows = _ids({*msg.rows, *_rows_for(node, msg.joiner)})
     hood = msg.neighborhood
     if msg.src == msg.joiner:  # first hop: A gives its neighbourhood set (R-JOIN-2)
         hood = _ids((*node.neighborhood.members(), node.id))
     givers = (*msg.givers, (node.id, node.version))
+    fwd = JoinRequest(node.id, msg.joiner, rows, hood, givers)
+    return _route_join(node, fwd, out, frozenset())
+
+
+def _route_join(
+    node: NodeState, fwd: JoinRequest, out: list[Effect], exclude: frozenset[int]
+) -> NodeState:
+    """Forward a join (as this hop sends it) toward the joiner, or answer it as Z."""
+    decision = node.decide(fwd.joiner, exclude)
     if not decision.deliver:
-        out.append(Send(decision.node, JoinRequest(node.id, msg.joiner, rows, hood, givers)))
+        out.append(Send(decision.node, fwd))
+        return _track(node, decision.node, fwd)
+    consistent = node.config.join is JoinProtocol.CONSISTENT
+    if consistent and node.helping not in (None, fwd.joiner):
+        # A retried join now ends here but this node answers one joiner at a time (R-CJ-2):
+        # it waits in the network like any other join request.
+        out.append(Send(node.id, fwd))
         return node
-    out.append(Send(msg.joiner, JoinReply(node.id, _leaf_content(node), rows, hood, givers)))
-    if node.config.join is JoinProtocol.CONSISTENT:
-        return attrs.evolve(node, helping=msg.joiner)  # R-CJ-2
+    reply = JoinReply(node.id, _leaf_content(node), fwd.rows, fwd.neighborhood, fwd.givers)
+    out.append(Send(fwd.joiner, reply))
+    if consistent:
+        return attrs.evolve(node, helping=fwd.joiner)  # R-CJ-2
     return node
 
 
@@ -344,12 +467,14 @@ def receive_announce_reply(node: NodeState, msg: Any, out: list[Effect]) -> Node
 def _probe_new(node: NodeState, candidates: Iterable[int], out: list[Effect]) -> NodeState:
     """R-CJ-5: probe every candidate that would enter the leaf set, before adding it."""
     fresh = [
-        n for n in _ids(candidates) if n not in node.probing and _would_enter(node.leaf_set, n)
+        n
+        for n in _ids(candidates)
+        if n not in node.probing and n not in node.failed and _would_enter(node.leaf_set, n)
     ]
     if not fresh:
         return node
-    content = _leaf_content(node)
-    out.extend(Send(n, LSProbe(node.id, content)) for n in fresh)
+    probe = LSProbe(node.id, _leaf_content(node), _ids(node.failed))
+    out.extend(Send(n, probe) for n in fresh)
     return attrs.evolve(node, probing=node.probing | frozenset(fresh))
 
 
@@ -389,18 +514,22 @@ def receive_ls_probe(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
     """R-CJ-4: a probe proves its sender alive: take it in, probe the newcomers its leaf set
     names, and answer with this node's leaf set."""
     assert isinstance(msg, LSProbe)
+    node = _revive(node, msg.src)
     node = _learn(node, (msg.src,), out)
     node = _probe_new(node, msg.leaf_set, out)
-    out.append(Send(msg.src, LSProbeReply(node.id, _leaf_content(node))))
+    node = _suspect(node, msg.failed, out)
+    out.append(Send(msg.src, LSProbeReply(node.id, _leaf_content(node), _ids(node.failed))))
     return _advance(node, out)
 
 
 def receive_ls_probe_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
     """R-CJ-4/5: the probed node is alive: take it in, probe the newcomers it names."""
     assert isinstance(msg, LSProbeReply)
-    node = attrs.evolve(node, probing=node.probing - {msg.src})
+    node = attrs.evolve(node, probing=node.probing - {msg.src}, retried=node.retried - {msg.src})
+    node = _revive(node, msg.src)
     node = _learn(node, (msg.src,), out)
     node = _probe_new(node, msg.leaf_set, out)
+    node = _suspect(node, msg.failed, out)
     return _advance(node, out)
 
 
@@ -457,6 +586,207 @@ def receive_join_done(node: NodeState, msg: Any, out: list[Effect]) -> NodeState
     return _advance(node, out)
 
 
+# -- failure detection (R-FD-1..6) ------------------------------------------------------------
+PROBE_RETRIES = 1
+"""R-FD-3: a probe that times out is sent once more before its target is declared failed."""
+
+
+def _probe(node: NodeState, target: int, out: list[Effect]) -> NodeState:
+    """R-FD-2: probe ``target`` (an LSProbe carrying this node's leaf set and failed set) unless
+    it is this node, already probed, or known failed."""
+    if target == node.id or target in node.probing or target in node.failed:
+        return node
+    out.append(Send(target, LSProbe(node.id, _leaf_content(node), _ids(node.failed))))
+    return attrs.evolve(node, probing=node.probing | {target})
+
+
+def _revive(node: NodeState, src: int) -> NodeState:
+    """R-FD-6: a probe or probe reply from a node declared failed proves it alive (a false
+    suspicion): it is no longer failed and may be learned again."""
+    if src not in node.failed:
+        return node
+    return attrs.evolve(node, failed=node.failed - {src})
+
+
+def _suspect(node: NodeState, gossip: Iterable[int], out: list[Effect]) -> NodeState:
+    """R-FD-5: gossip of failed nodes is a hint, not a verdict: probe every gossiped node this
+    node still knows, and let the probe decide."""
+    known = node.known()
+    for n in _ids(gossip):
+        if n in known and n not in node.failed:
+            node = _probe(node, n, out)
+    return node
+
+
+def _fire_keep_alive(node: NodeState, timer: Any, out: list[Effect]) -> NodeState:
+    """R-FD-1/2: a leaf-set member's heartbeats stopped: probe it."""
+    assert isinstance(timer, KeepAlive)
+    return _probe(node, timer.node, out)
+
+
+def _fire_probe_timeout(node: NodeState, timer: Any, out: list[Effect]) -> NodeState:
+    """R-FD-3/4: an unanswered probe is sent once more; a second timeout declares the node
+    failed."""
+    assert isinstance(timer, ProbeTimeout)
+    y = timer.node
+    if y not in node.retried:
+        out.append(Send(y, LSProbe(node.id, _leaf_content(node), _ids(node.failed))))
+        return attrs.evolve(node, retried=node.retried | {y})
+    return _declare_failed(node, y, out, None)
+
+
+# -- declaring a node failed, and repair (R-FAIL-1..3, R-LSR-1..2, R-RTR-1..2, R-NBR-1) -----------
+def _declare_failed(node: NodeState, y: int, out: list[Effect], handover: Ids | None) -> NodeState:
+    """R-FAIL-1: forget ``y`` everywhere (leaf set, routing table, neighbourhood, probes, the
+    join's bookkeeping), remember it as failed, and repair what it leaves behind.
+
+    R-LSR-1: the leaf set is repaired by probing the live member farthest on each side ``y``
+    was on (the other side's farthest when that side is empty); its reply names the
+    replacements, each probed before it is used (R-LSR-2). A departing node hands its leaf set
+    over instead (``handover``, R-FAIL-2). R-RTR-1 and R-NBR-1 repair the routing table and the
+    neighbourhood.
+    """
+    old = node.leaf_set
+    cell = cell_of(node.config.space, node.id, y) if y in node.routing_table else None
+    in_hood = y in node.neighborhood
+    leaf_set = LeafSet.of(node.id, old.members() - {y}, node.config) if y in old else old
+    version = node.version
+    if leaf_set != old:
+        out.extend(Update(n, False) for n in sorted(old.members() - leaf_set.members()))
+        out.extend(Update(n, True) for n in sorted(leaf_set.members() - old.members()))
+        if node.config.join is JoinProtocol.PAPER:
+            version += 1
+
+    def drop(v: int | None) -> int | None:
+        return None if v == y else v
+
+    node = attrs.evolve(
+        node,
+        leaf_set=leaf_set,
+        routing_table=node.routing_table.remove(y),
+        neighborhood=node.neighborhood.remove(y),
+        probing=node.probing - {y},
+        retried=node.retried - {y},
+        failed=node.failed | {y},
+        leases=node.leases - {y},
+        lease_asked=node.lease_asked - {y},
+        lease_waiting=node.lease_waiting - {y},
+        granted_to=drop(node.granted_to),
+        helping=drop(node.helping),
+        helper=drop(node.helper),
+        version=version,
+    )
+    if handover is not None:
+        node = _probe_new(node, handover, out)
+    elif y in old:
+        for target in _repair_targets(old, y, leaf_set):
+            node = _probe(node, target, out)
+    if cell is not None:
+        node = _repair_row(node, cell[0], out)
+    if in_hood:
+        request = HoodRequest(node.id)
+        out.extend(Send(n, request) for n in sorted(node.neighborhood.members()))
+    return _advance(node, out)
+
+
+def _repair_targets(old: LeafSet, y: int, new: LeafSet) -> list[int]:
+    """R-LSR-1: the farthest live member on each side ``y`` was on; when that side is now
+    empty, the farthest member of the other side."""
+    targets: list[int] = []
+    for was, half, other in ((old.left, new.left, new.right), (old.right, new.right, new.left)):
+        if y not in was:
+            continue
+        if half:
+            targets.append(half[-1])
+        elif other:
+            targets.append(other[-1])
+    return sorted(set(targets))
+
+
+def _repair_row(node: NodeState, row: int, out: list[Effect]) -> NodeState:
+    """R-RTR-1: ask the other entries of row ``row`` for their row ``row``; when the row has no
+    other entry, ask the entries of the next row (their row ``row`` covers the same cells)."""
+    table = node.routing_table
+    for r in (row, row + 1):
+        if r >= len(table.rows):
+            break
+        askees = sorted(n for n in table.row(r) if n is not None)
+        if askees:
+            request = RowRequest(node.id, row)
+            out.extend(Send(n, request) for n in askees)
+            break
+    return node
+
+
+def receive_row_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-RTR-2: answer with the entries of the asked row (none for a row that does not exist)."""
+    assert isinstance(msg, RowRequest)
+    rows = node.routing_table.rows
+    entries = _ids(n for n in rows[msg.row] if n is not None) if 0 <= msg.row < len(rows) else ()
+    out.append(Send(msg.src, RowReply(node.id, msg.row, entries)))
+    return node
+
+
+def receive_row_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-RTR-2: fill empty cells from the reply (incumbents stay, R-RT-2); never a node known
+    failed."""
+    assert isinstance(msg, RowReply)
+    fresh = [n for n in (*msg.entries, msg.src) if n != node.id and n not in node.failed]
+    return attrs.evolve(node, routing_table=node.routing_table.insert_all(fresh))
+
+
+def receive_hood_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-NBR-1: answer with this node's neighbourhood set."""
+    assert isinstance(msg, HoodRequest)
+    out.append(Send(msg.src, HoodReply(node.id, _ids(node.neighborhood.members()))))
+    return node
+
+
+def receive_hood_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-NBR-1: keep the closest of the current members and the reply's (never a failed node)."""
+    assert isinstance(msg, HoodReply)
+    fresh = [n for n in (*msg.members, msg.src) if n != node.id and n not in node.failed]
+    return attrs.evolve(node, neighborhood=node.neighborhood.insert_all(fresh, _NO_METRIC))
+
+
+def _fire_row_maintenance(node: NodeState, timer: Any, out: list[Effect]) -> NodeState:
+    """R-RTR-3: periodic maintenance (FreePastry, MSPastry): ask one entry of every populated
+    row for that row, and probe every routing-table entry, so dead entries are found without
+    traffic."""
+    assert isinstance(timer, RowMaintenance)
+    table = node.routing_table
+    for r, row in enumerate(table.rows):
+        entries = [n for n in row if n is not None]
+        if entries:
+            out.append(Send(entries[0], RowRequest(node.id, r)))
+    for n in sorted(table.members()):
+        node = _probe(node, n, out)
+    return node
+
+
+def receive_departure(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
+    """R-FAIL-2: a leaving node is forgotten at once, and its handed-over leaf set supplies the
+    replacements (each probed before use)."""
+    assert isinstance(msg, Departure)
+    return _declare_failed(node, msg.src, out, tuple(n for n in msg.leaf_set if n != msg.src))
+
+
+def _depart(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
+    """R-FAIL-2: a ready node leaves: it tells its leaf set, hands it over, and is dead."""
+    if node.status is not Status.READY:
+        return node
+    notice = Departure(node.id, _leaf_content(node))
+    out.extend(Send(n, notice) for n in sorted(node.leaf_set.members()))
+    return NodeState.new(node.id, node.config)
+
+
+def _timer_fired(node: NodeState, inp: Any, out: list[Effect]) -> NodeState:
+    assert isinstance(inp, TimerFired)
+    if inp.timer not in armed_timers(node):
+        return node  # cancelled or never armed: nothing happens (R-TIME-1)
+    return _TIMER_HANDLERS[type(inp.timer)](node, inp.timer, out)
+
+
 # -- guards (R-NODE-2) -----------------------------------------------------------------------
 def accepts(node: NodeState, msg: Message) -> bool:
     """Whether ``node`` takes ``msg`` now; otherwise the message waits in the network.
@@ -485,7 +815,7 @@ def accepts(node: NodeState, msg: Message) -> bool:
         return not _locked_against(node, msg.src)
     if isinstance(msg, LeaseRequest | LeaseReply):
         return status in (Status.OK, Status.READY)
-    return True  # JoinDone, LeaseRelease
+    return True  # JoinDone, LeaseRelease, and the failure-handling messages
 
 
 def _locked_against(node: NodeState, newcomer: int) -> bool:
@@ -504,6 +834,15 @@ _INPUT_HANDLERS: dict[type, Handler] = {
     StartJoin: _start_join,
     Receive: _receive,
     RouteKey: _route_key,
+    Depart: _depart,
+    TimerFired: _timer_fired,
+}
+
+_TIMER_HANDLERS: dict[type, Handler] = {
+    KeepAlive: _fire_keep_alive,
+    ProbeTimeout: _fire_probe_timeout,
+    HopTimeout: _fire_hop_timeout,
+    RowMaintenance: _fire_row_maintenance,
 }
 
 _MESSAGE_HANDLERS: dict[type, Handler] = {
@@ -518,4 +857,10 @@ _MESSAGE_HANDLERS: dict[type, Handler] = {
     LeaseRelease: receive_lease_release,
     JoinDone: receive_join_done,
     Lookup: receive_lookup,
+    Departure: receive_departure,
+    RowRequest: receive_row_request,
+    RowReply: receive_row_reply,
+    HoodRequest: receive_hood_request,
+    HoodReply: receive_hood_reply,
+    HopAck: receive_hop_ack,
 }

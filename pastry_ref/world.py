@@ -1,17 +1,20 @@
 """The whole system as one immutable value, and a model for the checker.
 
 Owns: ``World`` (every node's state, the in-flight network as a sorted multiset, and what the
-environment may still do), its actions (``Join``, ``Lookup``, ``Receive<Type>`` for each
-in-flight message a node accepts), ``World.apply``, the scenario description
-``WorldSpec``, and ``PastryModel``, which presents a World to ``model_check``.
-Spec rules: R-WORLD-1 (network: reliable, unordered, no duplication), R-WORLD-2 (environment:
-each listed join and lookup happens at most once, at any point), R-WORLD-3 (a message waits
-until its destination accepts it), R-WORLD-4 (actions at different nodes are independent).
+environment may still do), its actions (``Join``, ``Lookup``, ``Crash``, ``Leave``,
+``Receive<Type>`` for each in-flight message a node accepts, ``Drop`` and ``Duplicate`` on a
+lossy or duplicating network, ``Fire<Timer>`` for each timer that may fire), ``World.apply``,
+the scenario description ``WorldSpec``, and ``PastryModel``, which presents a World to
+``model_check``.
+Spec rules: R-WORLD-1 (network models), R-WORLD-2 (environment budget), R-WORLD-3 (a message
+waits until its destination accepts it), R-WORLD-4 (independence), R-WORLD-5 (crash-stop and
+leave), R-WORLD-6 (timer semantics any / quiet).
 """
 
 from __future__ import annotations
 
 import bisect
+import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
@@ -21,29 +24,62 @@ from model_check import BaseModel, Property
 from pastry_ref.config import Config, JoinProtocol
 from pastry_ref.effects import Effect, Send
 from pastry_ref.errors import PastryRefError
-from pastry_ref.messages import Message
+from pastry_ref.messages import HopAck, LSProbe, LSProbeReply, Message
 from pastry_ref.node import (
+    Depart,
     NodeState,
     Receive,
     RouteKey,
     StartFirst,
     StartJoin,
     Status,
+    TimerFired,
     accepts,
+    armed_timers,
     step,
 )
 from pastry_ref.oracle import ideal_tables
+from pastry_ref.timers import (
+    HopTimeout,
+    KeepAlive,
+    ProbeTimeout,
+    RowMaintenance,
+    Timer,
+    timer_order,
+)
 
 __all__ = [
+    "Crash",
+    "Drop",
+    "Duplicate",
     "Envelope",
+    "FireTimer",
     "Join",
+    "Leave",
     "Lookup",
+    "NetworkModel",
     "PastryModel",
     "ReceiveMessage",
+    "TimerSemantics",
     "World",
     "WorldAction",
     "WorldSpec",
 ]
+
+
+class NetworkModel(enum.Enum):
+    """R-WORLD-1: what the network may do to a message besides delivering it once."""
+
+    RELIABLE = "reliable"  # unordered, never lost, never duplicated
+    LOSSY = "lossy"  # may lose messages: Drop, within the scenario's budget
+    DUPLICATING = "duplicating"  # may duplicate messages: Duplicate, within the budget
+
+
+class TimerSemantics(enum.Enum):
+    """R-WORLD-6: when an armed timer may fire."""
+
+    ANY = "any"  # at any moment: false suspicion under asynchrony
+    QUIET = "quiet"  # only when nothing it waits for is in flight: a perfect failure detector
 
 
 def _canon(x: object) -> Any:
@@ -54,6 +90,9 @@ def _canon(x: object) -> Any:
         return (1, int(x))
     if isinstance(x, tuple):
         return (2, tuple(_canon(v) for v in x))
+    if attrs.has(type(x)):  # a message inside a message (HopAck)
+        fields = tuple(getattr(x, f.name) for f in attrs.fields(type(x)))  # type: ignore[arg-type]
+        return (3, type(x).__name__, _canon(fields))
     raise TypeError(f"cannot order message field {x!r}")
 
 
@@ -120,15 +159,98 @@ class ReceiveMessage:
         return self.dest
 
 
-WorldAction: TypeAlias = Join | Lookup | ReceiveMessage
+@attrs.frozen(slots=True)
+class Crash:
+    """Environment: ``node`` crashes and stops, without warning (R-WORLD-5)."""
+
+    node: int
+
+    @property
+    def name(self) -> str:
+        return "Crash"
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+@attrs.frozen(slots=True)
+class Leave:
+    """Environment: ready ``node`` leaves gracefully, telling its leaf set (R-WORLD-5)."""
+
+    node: int
+
+    @property
+    def name(self) -> str:
+        return "Leave"
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+@attrs.frozen(slots=True)
+class Drop:
+    """Network (lossy): the message ``msg`` to ``dest`` is lost (R-WORLD-1)."""
+
+    dest: int
+    msg: Message
+
+    @property
+    def name(self) -> str:
+        return "Drop"
+
+    @property
+    def at(self) -> int:
+        return self.dest
+
+
+@attrs.frozen(slots=True)
+class Duplicate:
+    """Network (duplicating): the message ``msg`` to ``dest`` is duplicated (R-WORLD-1)."""
+
+    dest: int
+    msg: Message
+
+    @property
+    def name(self) -> str:
+        return "Duplicate"
+
+    @property
+    def at(self) -> int:
+        return self.dest
+
+
+@attrs.frozen(slots=True)
+class FireTimer:
+    """Time: ``timer`` fires at ``node``; named ``Fire<Timer>`` (FireKeepAlive, ...)."""
+
+    node: int
+    timer: Timer
+
+    @property
+    def name(self) -> str:
+        return "Fire" + type(self.timer).__name__
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+WorldAction: TypeAlias = (
+    Join | Lookup | Crash | Leave | ReceiveMessage | Drop | Duplicate | FireTimer
+)
 
 
 # -- the world ---------------------------------------------------------------------------------
 @attrs.frozen(slots=True, cache_hash=True)
 class World:
     """``nodes`` holds every node that exists or may join, sorted by id (``ids`` alongside);
-    ``network`` the in-flight messages, sorted, with repetition; ``joins_left`` and
-    ``lookups_left`` what the environment may still do."""
+    ``network`` the in-flight messages, sorted, with repetition; ``joins_left``,
+    ``lookups_left``, ``crashes_left``, ``leaves_left``, ``drops_left``, ``duplicates_left``
+    and ``periodic_left`` (firings of periodic timers) what the environment may still do;
+    ``down`` the nodes that crashed or left (history the properties need); ``timers`` when a
+    timer may fire."""
 
     config: Config
     ids: tuple[int, ...]
@@ -136,6 +258,13 @@ class World:
     network: tuple[Envelope, ...] = ()
     joins_left: tuple[tuple[int, int], ...] = ()
     lookups_left: tuple[tuple[int, int, int], ...] = ()
+    crashes_left: tuple[int, ...] = ()
+    leaves_left: tuple[int, ...] = ()
+    drops_left: int = 0
+    duplicates_left: int = 0
+    periodic_left: int = 0
+    down: tuple[int, ...] = ()
+    timers: TimerSemantics = TimerSemantics.QUIET
 
     def node(self, node_id: int) -> NodeState:
         i = bisect.bisect_left(self.ids, node_id)
@@ -150,21 +279,68 @@ class World:
     def ready_ids(self) -> tuple[int, ...]:
         return tuple(n.id for n in self.nodes if n.status is Status.READY)
 
+    def is_down(self, node_id: int) -> bool:
+        """Whether ``node_id`` crashed or left."""
+        i = bisect.bisect_left(self.down, node_id)
+        return i < len(self.down) and self.down[i] == node_id
+
     # -- transitions -----------------------------------------------------------------------
     def actions(self) -> tuple[WorldAction, ...]:
-        """Every enabled action, in a deterministic order: joins, lookups, then messages."""
+        """Every enabled action, in a deterministic order: joins, crashes, leaves, lookups,
+        messages, drops, duplicates, then timers."""
         out: list[WorldAction] = [Join(x, s) for x, s in self.joins_left]
+        out.extend(Crash(x) for x in self.crashes_left if self.node(x).status is not Status.DEAD)
+        out.extend(Leave(x) for x in self.leaves_left if self.node(x).status is Status.READY)
         out.extend(
             Lookup(o, k, p) for o, k, p in self.lookups_left if self.node(o).status is Status.READY
         )
-        previous: Envelope | None = None
+        distinct: list[Envelope] = []
         for env in self.network:
-            if env == previous:
-                continue  # identical copies: one action
-            previous = env
-            if accepts(self.node(env.dest), env.msg):
-                out.append(ReceiveMessage(env.dest, env.msg))
+            if not distinct or env != distinct[-1]:
+                distinct.append(env)  # identical copies: one action
+        out.extend(
+            ReceiveMessage(e.dest, e.msg) for e in distinct if accepts(self.node(e.dest), e.msg)
+        )
+        if self.drops_left:
+            out.extend(Drop(e.dest, e.msg) for e in distinct)
+        if self.duplicates_left:
+            out.extend(Duplicate(e.dest, e.msg) for e in distinct)
+        for n in self.nodes:
+            if n.status is Status.DEAD:
+                continue
+            for t in sorted(armed_timers(n), key=timer_order):
+                if self.may_fire(n.id, t):
+                    out.append(FireTimer(n.id, t))
         return tuple(out)
+
+    def may_fire(self, node_id: int, timer: Timer) -> bool:
+        """R-WORLD-6: whether armed ``timer`` at ``node_id`` may fire now. A periodic timer
+        fires only within the environment's budget. Under *any* every other timer may fire.
+        Under *quiet* a timer fires only when nothing it waits for is in flight: KeepAlive(y)
+        when y is down and nothing from y to this node is in flight (a live node's heartbeats
+        would keep arriving); ProbeTimeout(y) when neither the probe nor its reply is in
+        flight; HopTimeout when neither the message nor its acknowledgement is."""
+        if isinstance(timer, RowMaintenance):
+            return self.periodic_left > 0
+        if self.timers is TimerSemantics.ANY:
+            return True
+        net = self.network
+        if isinstance(timer, KeepAlive):
+            y = timer.node
+            return self.is_down(y) and not any(e.dest == node_id and e.msg.src == y for e in net)
+        if isinstance(timer, ProbeTimeout):
+            y = timer.node
+            return not any(
+                (e.dest == y and e.msg.src == node_id and isinstance(e.msg, LSProbe))
+                or (e.dest == node_id and e.msg.src == y and isinstance(e.msg, LSProbeReply))
+                for e in net
+            )
+        assert isinstance(timer, HopTimeout)
+        hop, msg = timer.next_hop, timer.msg
+        return not any(
+            (e.dest == hop and e.msg == msg) or (e.dest == node_id and e.msg == HopAck(hop, msg))
+            for e in net
+        )
 
     def apply(self, action: WorldAction) -> World:
         """The next World after ``action`` (which must be enabled)."""
@@ -188,10 +364,34 @@ class World:
             rest_l = tuple(e for e in self.lookups_left if e != entry)
             world = attrs.evolve(self, lookups_left=rest_l)
             return world._run(action.origin, RouteKey(action.key, action.payload), self.network)
+        if isinstance(action, Crash | Leave):
+            return self._take_down(action)
+        if isinstance(action, FireTimer):
+            n = self.node(action.node)
+            if (
+                n.status is Status.DEAD
+                or action.timer not in armed_timers(n)
+                or not self.may_fire(action.node, action.timer)
+            ):
+                raise PastryRefError(f"{action} is not enabled")
+            world = self
+            if isinstance(action.timer, RowMaintenance):
+                world = attrs.evolve(self, periodic_left=self.periodic_left - 1)
+            return world._run(action.node, TimerFired(action.timer), self.network)
         env = Envelope(action.dest, action.msg)
         i = bisect.bisect_left(self.network, env.order, key=lambda e: e.order)
         if i == len(self.network) or self.network[i] != env:
             raise PastryRefError(f"{action} is not enabled: no such message in flight")
+        if isinstance(action, Drop):
+            if not self.drops_left:
+                raise PastryRefError(f"{action} is not enabled: the network loses no message")
+            lost = self.network[:i] + self.network[i + 1 :]
+            return attrs.evolve(self, network=lost, drops_left=self.drops_left - 1), ()
+        if isinstance(action, Duplicate):
+            if not self.duplicates_left:
+                raise PastryRefError(f"{action} is not enabled: the network duplicates nothing")
+            more = (*self.network[:i], env, *self.network[i:])
+            return attrs.evolve(self, network=more, duplicates_left=self.duplicates_left - 1), ()
         if not accepts(self.node(action.dest), action.msg):
             raise PastryRefError(
                 f"{action} is not enabled: node {action.dest} does not take it now"
@@ -199,10 +399,36 @@ class World:
         network = self.network[:i] + self.network[i + 1 :]
         return self._run(action.dest, Receive(action.msg), network)
 
+    def _take_down(self, action: Crash | Leave) -> tuple[World, tuple[Effect, ...]]:
+        """R-WORLD-5: a crash stops the node where it is; a leave first lets it tell its leaf
+        set. Either way the node is dead from then on, is recorded as down, and every message
+        to it is lost (those in flight now and those sent later)."""
+        x = action.node
+        node = self.node(x)
+        if isinstance(action, Crash):
+            if x not in self.crashes_left or node.status is Status.DEAD:
+                raise PastryRefError(f"{action} is not enabled")
+            world, effects = self, tuple[Effect, ...]()
+        else:
+            if x not in self.leaves_left or node.status is not Status.READY:
+                raise PastryRefError(f"{action} is not enabled")
+            world, effects = self._run(x, Depart(), self.network)
+        i = bisect.bisect_left(self.ids, x)
+        nodes = (*world.nodes[:i], NodeState.new(x, self.config), *world.nodes[i + 1 :])
+        return attrs.evolve(
+            world,
+            nodes=nodes,
+            network=tuple(e for e in world.network if e.dest != x),
+            crashes_left=tuple(c for c in self.crashes_left if c != x),
+            leaves_left=tuple(c for c in self.leaves_left if c != x),
+            down=tuple(sorted((*self.down, x))),
+        ), effects
+
     def _run(
         self, node_id: int, inp: Any, network: tuple[Envelope, ...]
     ) -> tuple[World, tuple[Effect, ...]]:
-        """Step one node and put the messages it sends in flight (R-WORLD-1)."""
+        """Step one node and put the messages it sends in flight (R-WORLD-1); a message to a
+        node that is down is lost (R-WORLD-5)."""
         i = bisect.bisect_left(self.ids, node_id)
         result = step(self.nodes[i], inp)
         nodes = (*self.nodes[:i], result.node, *self.nodes[i + 1 :])
@@ -210,18 +436,28 @@ class World:
         for effect in result.effects:
             if isinstance(effect, Send):
                 self.node(effect.dest)  # refuses a destination outside the world
+                if self.down and self.is_down(effect.dest):
+                    continue
                 bisect.insort(net, Envelope(effect.dest, effect.msg), key=lambda e: e.order)
         return attrs.evolve(self, nodes=nodes, network=tuple(net)), result.effects
 
 
 @attrs.frozen(slots=True)
 class WorldSpec:
-    """A scenario's world: the config, the ready ring it starts from, and the environment."""
+    """A scenario's world: the config, the ready ring it starts from, the environment (joins,
+    lookups, crashes, leaves), the network model with its budget, and the timer semantics."""
 
     config: Config
     initial: tuple[int, ...]
     joins: tuple[tuple[int, int], ...] = ()
     lookups: tuple[tuple[int, int], ...] = ()
+    crashes: tuple[int, ...] = ()
+    leaves: tuple[int, ...] = ()
+    network: NetworkModel = NetworkModel.RELIABLE
+    drops: int = 0
+    duplicates: int = 0
+    periodic: int = 0
+    timers: TimerSemantics = TimerSemantics.QUIET
 
     def __attrs_post_init__(self) -> None:
         space = self.config.space
@@ -254,6 +490,51 @@ class WorldSpec:
                 raise PastryRefError(
                     f"environment.lookups[{i}]: origin {origin} is not a node of the scenario"
                 )
+        for field in ("crashes", "leaves"):
+            ids = getattr(self, field)
+            for i, x in enumerate(ids):
+                if x not in everyone:
+                    raise PastryRefError(
+                        f"environment.{field}[{i}]: {x} is not a node of the scenario "
+                        f"(expected one of initial.ready or a joiner)"
+                    )
+            if len(set(ids)) != len(ids):
+                raise PastryRefError(f"environment.{field}: each node may be listed once")
+        both = sorted(set(self.crashes) & set(self.leaves))
+        if both:
+            raise PastryRefError(
+                f"environment: node {both[0]} is listed in both crashes and leaves"
+            )
+        if not isinstance(self.network, NetworkModel):
+            raise PastryRefError(
+                f"network.model: expected one of {[m.value for m in NetworkModel]}, "
+                f"got {self.network!r}"
+            )
+        if not isinstance(self.timers, TimerSemantics):
+            raise PastryRefError(
+                f"protocol.timers: expected one of {[t.value for t in TimerSemantics]}, "
+                f"got {self.timers!r}"
+            )
+        for field, model in (
+            ("drops", NetworkModel.LOSSY),
+            ("duplicates", NetworkModel.DUPLICATING),
+        ):
+            budget = getattr(self, field)
+            if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
+                raise PastryRefError(f"network.{field}: expected an integer >= 0, got {budget!r}")
+            if budget and self.network is not model:
+                raise PastryRefError(
+                    f"network.{field}: a budget needs network.model = {model.value!r}, "
+                    f"the model is {self.network.value!r}"
+                )
+            if self.network is model and not budget:
+                raise PastryRefError(
+                    f"network.{field}: a {model.value} network needs a budget >= 1 "
+                    "(the number of messages it may affect keeps the model finite)"
+                )
+        p = self.periodic
+        if not isinstance(p, int) or isinstance(p, bool) or p < 0:
+            raise PastryRefError(f"environment.periodic: expected an integer >= 0, got {p!r}")
 
     def initial_world(self) -> World:
         """The initial ring is converged: every node ready with the oracle's ideal tables."""
@@ -274,7 +555,21 @@ class WorldSpec:
                     )
             nodes.append(state)
         lookups = tuple((o, k, i) for i, (o, k) in enumerate(self.lookups))
-        return World(self.config, ids, tuple(nodes), (), tuple(sorted(self.joins)), lookups)
+        return World(
+            self.config,
+            ids,
+            tuple(nodes),
+            (),
+            tuple(sorted(self.joins)),
+            lookups,
+            tuple(sorted(self.crashes)),
+            tuple(sorted(self.leaves)),
+            self.drops,
+            self.duplicates,
+            self.periodic,
+            (),
+            self.timers,
+        )
 
 
 class PastryModel(BaseModel[World, WorldAction]):
@@ -300,8 +595,13 @@ class PastryModel(BaseModel[World, WorldAction]):
         return action.name
 
     def independent(self, a: WorldAction, b: WorldAction) -> bool:
-        """R-WORLD-4: actions at different nodes commute, and neither enables or disables the
-        other (a node's guard reads only its own state and the message)."""
+        """R-WORLD-4: actions at different nodes commute and neither disables the other, except
+        two actions drawing on one shared budget (two drops, two duplications, two firings of a
+        periodic timer): spending it may disable the other."""
+        if isinstance(a, Drop | Duplicate) and type(a) is type(b):
+            return False
+        if _periodic(a) and _periodic(b):
+            return False
         return a.at != b.at
 
     def state_vars(self, state: World) -> Mapping[str, object]:
@@ -310,7 +610,26 @@ class PastryModel(BaseModel[World, WorldAction]):
             "network": tuple((e.dest, e.msg) for e in state.network),
             "joins_left": state.joins_left,
             "lookups_left": state.lookups_left,
+            **_environment_view(state),
         }
+
+
+def _periodic(a: WorldAction) -> bool:
+    return isinstance(a, FireTimer) and isinstance(a.timer, RowMaintenance)
+
+
+def _environment_view(w: World) -> dict[str, object]:
+    """The failure-related variables, only when the scenario has any (join traces stay short)."""
+    view: dict[str, object] = {}
+    if w.down or w.crashes_left or w.leaves_left:
+        view.update(down=w.down, crashes_left=w.crashes_left, leaves_left=w.leaves_left)
+    if w.drops_left:
+        view["drops_left"] = w.drops_left
+    if w.duplicates_left:
+        view["duplicates_left"] = w.duplicates_left
+    if w.periodic_left:
+        view["periodic_left"] = w.periodic_left
+    return view
 
 
 def _node_view(n: NodeState) -> Mapping[str, object]:
@@ -332,4 +651,10 @@ def _node_view(n: NodeState) -> Mapping[str, object]:
         )
     else:
         view["version"] = n.version
+    if n.failed or n.pending or n.retried:
+        view.update(
+            failed=tuple(sorted(n.failed)),
+            retried=tuple(sorted(n.retried)),
+            pending=tuple(sorted((h, repr(m)) for h, m in n.pending)),
+        )
     return view
