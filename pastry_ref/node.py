@@ -97,8 +97,8 @@ class NodeState:
     ``probing``: nodes probed and not yet answered; ``leases``: neighbours that granted this
     node a lease; ``lease_asked``: nodes asked for a lease that have not granted it
     (outstanding or refused); ``lease_waiting``: requesters this node refused, granted when
-    they become its immediate neighbours; ``granted_to``: the joiner this node granted a lease
-    and has not heard ready from (R-CJ-10); ``helping``: the joiner this node answered and has
+    they become its immediate neighbours; ``granted_to``: the joiners (at most one per side: its
+    immediate neighbours) this node granted a lease and has not heard ready from (R-CJ-10); ``helping``: the joiner this node answered and has
     not heard ready from; ``helper``: the node that answered this node's join; ``version``:
     the paper's state timestamp, bumped on every leaf-set change (paper join only);
     ``failed``: nodes this node declared failed or was told have left (R-FAIL-1), never
@@ -117,7 +117,7 @@ class NodeState:
     leases: frozenset[int] = frozenset()
     lease_asked: frozenset[int] = frozenset()
     lease_waiting: frozenset[int] = frozenset()
-    granted_to: int | None = None
+    granted_to: frozenset[int] = frozenset()
     helping: int | None = None
     helper: int | None = None
     version: int = 0
@@ -488,10 +488,14 @@ def _advance(node: NodeState, out: list[Effect]) -> NodeState:
     """
     neighbours = immediate_neighbours(node.leaf_set)
     waiting = sorted(node.lease_waiting & neighbours)
-    if waiting and node.granted_to is None:
-        x = waiting[0]  # one joiner at a time (R-CJ-10)
+    for x in waiting:  # one lease per side (R-CJ-10)
         out.append(Send(x, LeaseReply(node.id, True, _leaf_content(node))))
-        node = attrs.evolve(node, lease_waiting=node.lease_waiting - {x}, granted_to=x)
+    if waiting:
+        node = attrs.evolve(
+            node,
+            lease_waiting=node.lease_waiting - frozenset(waiting),
+            granted_to=node.granted_to | frozenset(waiting),
+        )
     if node.status is Status.WAIT and not node.probing and node.leaf_set.is_complete():
         node = attrs.evolve(node, status=Status.OK)
     if node.status is not Status.OK:
@@ -534,18 +538,15 @@ def receive_ls_probe_reply(node: NodeState, msg: Any, out: list[Effect]) -> Node
 
 
 def receive_lease_request(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
-    """R-CJ-7: grant a lease only to an immediate neighbour, and only when no other joiner
-    holds one (R-CJ-10); answer with the leaf set either way. A refused requester waits here
-    and is granted once it is an immediate neighbour and the lock is off (the refusal may only
-    mean this node has not yet heard of it, or is busy)."""
+    """R-CJ-7: grant a lease only to an immediate neighbour (R-CJ-10: at most one per side,
+    since the neighbours cannot change while a lease is out); answer with the leaf set either
+    way. A refused requester waits here and is granted once it is an immediate neighbour (the
+    refusal may only mean this node has not yet heard of it)."""
     assert isinstance(msg, LeaseRequest)
-    granted = msg.src in immediate_neighbours(node.leaf_set) and node.granted_to in (
-        None,
-        msg.src,
-    )
+    granted = msg.src in immediate_neighbours(node.leaf_set)
     out.append(Send(msg.src, LeaseReply(node.id, granted, _leaf_content(node))))
-    if granted:
-        return attrs.evolve(node, granted_to=msg.src)  # locked until it is ready (R-CJ-10)
+    if granted:  # locked until it is ready (R-CJ-10)
+        return attrs.evolve(node, granted_to=node.granted_to | {msg.src})
     return attrs.evolve(node, lease_waiting=node.lease_waiting | {msg.src})
 
 
@@ -571,9 +572,9 @@ def receive_lease_reply(node: NodeState, msg: Any, out: list[Effect]) -> NodeSta
 def receive_lease_release(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
     """R-CJ-10: the joiner does not need this node's lease: the lock is off."""
     assert isinstance(msg, LeaseRelease)
-    if node.granted_to != msg.src:
+    if msg.src not in node.granted_to:
         return node
-    return _advance(attrs.evolve(node, granted_to=None), out)
+    return _advance(attrs.evolve(node, granted_to=node.granted_to - {msg.src}), out)
 
 
 def receive_join_done(node: NodeState, msg: Any, out: list[Effect]) -> NodeState:
@@ -581,8 +582,7 @@ def receive_join_done(node: NodeState, msg: Any, out: list[Effect]) -> NodeState
     be answered, or granted, and the neighbourhood may change again."""
     assert isinstance(msg, JoinDone)
     helping = None if node.helping == msg.src else node.helping
-    granted_to = None if node.granted_to == msg.src else node.granted_to
-    node = attrs.evolve(node, helping=helping, granted_to=granted_to)
+    node = attrs.evolve(node, helping=helping, granted_to=node.granted_to - {msg.src})
     return _advance(node, out)
 
 
@@ -671,7 +671,7 @@ def _declare_failed(node: NodeState, y: int, out: list[Effect], handover: Ids | 
         leases=node.leases - {y},
         lease_asked=node.lease_asked - {y},
         lease_waiting=node.lease_waiting - {y},
-        granted_to=drop(node.granted_to),
+        granted_to=node.granted_to - {y},
         helping=drop(node.helping),
         helper=drop(node.helper),
         version=version,
@@ -821,7 +821,7 @@ def accepts(node: NodeState, msg: Message) -> bool:
 def _locked_against(node: NodeState, newcomer: int) -> bool:
     """R-CJ-10: a node that granted a lease to a joiner not yet ready keeps its immediate
     neighbours unchanged: it leaves waiting any message that would bring in a nearer one."""
-    if node.granted_to is None or newcomer == node.granted_to:
+    if not node.granted_to or newcomer in node.granted_to:
         return False
     before = immediate_neighbours(node.leaf_set)
     return immediate_neighbours(node.leaf_set.add(newcomer)) != before

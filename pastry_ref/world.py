@@ -646,7 +646,7 @@ def _node_view(n: NodeState) -> Mapping[str, object]:
             leases=tuple(sorted(n.leases)),
             lease_asked=tuple(sorted(n.lease_asked)),
             lease_waiting=tuple(sorted(n.lease_waiting)),
-            granted_to=n.granted_to,
+            granted_to=tuple(sorted(n.granted_to)),
             helping=n.helping,
         )
     else:
