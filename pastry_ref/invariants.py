@@ -3,8 +3,10 @@
 Owns: the predicates of spec/invariants.md. Each returns named violations (never a bare
 False), and ``properties`` packages them as ``model_check`` properties by name.
 "Ready" means status ready; under the paper's join every node that finished joining is ready.
+"Live" means not crashed and not left: a node that is down is dead, so every ready node is live.
 Spec: spec/invariants.md (LSetInv, RoutingTablePrefix, HalfNeighbor, NeighborClosest,
-Consistency, CorrectDelivery, Converged, AllReady, NoStuckMessages).
+Consistency, NoFailedInTables, CorrectDelivery, CorrectDeliveryAfterRepair, Converged,
+NoDeadInLeafSets, AllReady, NoStuckMessages).
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ __all__ = [
     "consistency",
     "converged",
     "correct_delivery",
+    "correct_delivery_after_repair",
     "delivery_arcs",
     "half_neighbor",
     "lset_inv",
     "neighbor_closest",
+    "no_dead_in_leaf_sets",
+    "no_failed_in_tables",
     "no_stuck_messages",
     "properties",
     "property_names",
@@ -110,6 +115,25 @@ def neighbor_closest(world: World) -> list[Violation]:
                             f"{side} neighbour {half[0]}",
                         )
                     )
+    return out
+
+
+def no_failed_in_tables(world: World) -> list[Violation]:
+    """NoFailedInTables: no node keeps a node it knows failed in its leaf set, routing table
+    or neighbourhood."""
+    out: list[Violation] = []
+    for n in world.started():
+        for where, members in (
+            ("leaf set", n.leaf_set.members()),
+            ("routing table", n.routing_table.members()),
+            ("neighbourhood", n.neighborhood.members()),
+        ):
+            for m in sorted(members & n.failed):
+                out.append(
+                    Violation(
+                        "NoFailedInTables", f"node {n.id} keeps failed node {m} in its {where}"
+                    )
+                )
     return out
 
 
@@ -239,6 +263,19 @@ def correct_delivery(world: World, action: WorldAction, after: World) -> list[Vi
     return out
 
 
+def correct_delivery_after_repair(
+    world: World, action: WorldAction, after: World
+) -> list[Violation]:
+    """CorrectDeliveryAfterRepair: a lookup delivered while every ready node's leaf set is the
+    ideal one over the ready nodes is delivered at the numerically closest ready node."""
+    if not _delivers(action) or _leaf_sets_off(world):
+        return []
+    return [
+        Violation("CorrectDeliveryAfterRepair", v.detail)
+        for v in correct_delivery(world, action, after)
+    ]
+
+
 def _delivers(action: WorldAction) -> bool:
     return isinstance(action, Lookup) or (
         isinstance(action, ReceiveMessage) and isinstance(action.msg, LookupMsg)
@@ -259,10 +296,8 @@ def _critical_keys(space: IdSpace, ids: Iterable[int]) -> list[int]:
     return sorted(keys)
 
 
-def converged(world: World) -> list[Violation]:
-    """Converged: every ready node's leaf set is the ideal one over the ready nodes, and every
-    key routed from every ready node reaches its root (every key when the space has at most
-    2^EXHAUSTIVE_KEYS_MAX_BITS ids, else the critical keys)."""
+def _leaf_sets_off(world: World) -> list[Violation]:
+    """The ready nodes whose leaf set is not the ideal one over the ready nodes."""
     ready = _ready(world)
     ids = [n.id for n in ready]
     out: list[Violation] = []
@@ -276,6 +311,15 @@ def converged(world: World) -> list[Violation]:
                     f"{ideal.left}|{ideal.right}",
                 )
             )
+    return out
+
+
+def converged(world: World) -> list[Violation]:
+    """Converged: every ready node's leaf set is the ideal one over the ready (so live) nodes,
+    and every key routed from every ready node reaches its root (every key when the space has
+    at most 2^EXHAUSTIVE_KEYS_MAX_BITS ids, else the critical keys)."""
+    ready = _ready(world)
+    out = _leaf_sets_off(world)
     if out or not ready:
         return out
     views = tuple(NodeTables(n.leaf_set, n.routing_table, n.neighborhood) for n in ready)
@@ -314,6 +358,16 @@ def _routes_reach_roots(views: tuple[NodeTables, ...]) -> tuple[Violation, ...]:
     return ()
 
 
+def no_dead_in_leaf_sets(world: World) -> list[Violation]:
+    """NoDeadInLeafSets: no live node keeps a crashed or departed node in its leaf set."""
+    return [
+        Violation("NoDeadInLeafSets", f"node {n.id} keeps down node {m} in its leaf set")
+        for n in world.started()
+        for m in sorted(n.leaf_set.members())
+        if world.is_down(m)
+    ]
+
+
 def all_ready(world: World) -> list[Violation]:
     """AllReady: every node that started joining is ready."""
     return [
@@ -347,11 +401,21 @@ INVARIANTS: dict[str, Callable[[World], list[Violation]]] = {
     "HalfNeighbor": half_neighbor,
     "NeighborClosest": neighbor_closest,
     "Consistency": consistency,
+    "NoFailedInTables": no_failed_in_tables,
+}
+
+_TRANSITION: dict[str, Callable[[World, WorldAction, World], list[Violation]]] = {
+    "CorrectDelivery": correct_delivery,
+    "CorrectDeliveryAfterRepair": correct_delivery_after_repair,
 }
 
 _CONVERGENCE: dict[str, tuple[Callable[[World], list[Violation]], tuple[ConvergenceCheck, ...]]] = {
     "Converged": (
         converged,
+        (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
+    ),
+    "NoDeadInLeafSets": (
+        no_dead_in_leaf_sets,
         (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
     ),
     "AllReady": (
@@ -362,7 +426,7 @@ _CONVERGENCE: dict[str, tuple[Callable[[World], list[Violation]], tuple[Converge
 }
 
 
-SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, "CorrectDelivery")
+SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, *_TRANSITION)
 """The state and transition properties: the ones partial-order reduction may apply to."""
 
 
@@ -379,12 +443,9 @@ def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:
         if name in INVARIANTS:
             fn = INVARIANTS[name]
             out.append(Always(name, fn, _statement(fn)))
-        elif name == "CorrectDelivery":
-            out.append(
-                AlwaysOnTransition(
-                    name, correct_delivery, _statement(correct_delivery), observes=_delivers
-                )
-            )
+        elif name in _TRANSITION:
+            tf = _TRANSITION[name]
+            out.append(AlwaysOnTransition(name, tf, _statement(tf), observes=_delivers))
         elif name in _CONVERGENCE:
             fn, checks = _CONVERGENCE[name]
             out.append(Convergence(name, _goal(fn), _statement(fn), checks))

@@ -8,16 +8,23 @@ form. The format (docs/scenarios.md):
     description = "..."             # optional
     [space]       bits = 8, b = 4, leaf_set = 2, neighborhood = 2 (optional)
     [protocol]    join = "consistent" | "paper" | ["consistent", "paper"]
+                  timers = "quiet" | "any" | ["quiet", "any"], hop_acks = false
     [initial]     ready = [17, 95]
-    [environment] joins = [[65, 95]], lookups = [[17, 60]]
+    [environment] joins = [[65, 95]], lookups = [[17, 60]], crashes = [17], leaves = [95],
+                  periodic = 0
+    [network]     model = "reliable" | "lossy" | "duplicating", drops = 1, duplicates = 1
     [check]       properties = [...], expect = "pass" | {paper = "violated", ...},
                   distinct_states = 123 | {paper = 45, ...}
 
-A file naming several join protocols defines one scenario per protocol, named ``NAME/PROTOCOL``.
+A file naming several join protocols or timer semantics defines one scenario per combination,
+named ``NAME/VARIANT``, where VARIANT names each choice that has several values (``paper``,
+``quiet``, ``paper/quiet``); ``expect`` and ``distinct_states`` tables are keyed by VARIANT.
 """
 
 from __future__ import annotations
 
+import enum
+import itertools
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +34,7 @@ from model_check import Scenario, Verdict
 from pastry_ref.config import Config, JoinProtocol
 from pastry_ref.errors import PastryRefError
 from pastry_ref.invariants import properties, property_names
-from pastry_ref.world import PastryModel, WorldSpec
+from pastry_ref.world import NetworkModel, PastryModel, TimerSemantics, WorldSpec
 
 __all__ = ["ScenarioFileError", "load_scenario_file", "parse_scenario"]
 
@@ -38,9 +45,10 @@ class ScenarioFileError(PastryRefError):
 
 _SECTIONS: dict[str, set[str]] = {
     "space": {"bits", "b", "leaf_set", "neighborhood"},
-    "protocol": {"join"},
+    "protocol": {"join", "timers", "hop_acks"},
     "initial": {"ready"},
-    "environment": {"joins", "lookups"},
+    "environment": {"joins", "lookups", "crashes", "leaves", "periodic"},
+    "network": {"model", "drops", "duplicates"},
     "check": {"properties", "expect", "distinct_states"},
 }
 _TOP = {"name", "description", *_SECTIONS}
@@ -88,21 +96,37 @@ def _pairs(where: str, key: str, v: object) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _per_protocol(
+def _per_variant(
     where: str,
     key: str,
     v: object,
-    joins: Sequence[JoinProtocol],
+    variants: Sequence[str],
     convert: Callable[[str, object], Any],
-) -> dict[JoinProtocol, Any]:
-    """A value for every protocol, or a table {protocol = value}."""
+) -> dict[str, Any]:
+    """A value for every variant, or a table {variant = value} (several variants only)."""
     if isinstance(v, dict):
-        names = {p.value for p in joins}
+        if variants == [""]:
+            raise _fail(where, key, "a single value (the file defines one scenario)", v)
         for k in v:
-            if k not in names:
-                raise _fail(where, f"{key}.{k}", f"one of the file's protocols {sorted(names)}", k)
-        return {p: convert(f"{key}.{p.value}", v[p.value]) for p in joins if p.value in v}
-    return {p: convert(key, v) for p in joins}
+            if k not in variants:
+                raise _fail(where, f"{key}.{k}", f"one of the file's variants {list(variants)}", k)
+        return {n: convert(f"{key}.{n}", v[n]) for n in variants if n in v}
+    return {n: convert(key, v) for n in variants}
+
+
+def _choices(where: str, key: str, v: object, kind: type[enum.Enum]) -> list[Any]:
+    """One enum value or a list of distinct ones."""
+    names = v if isinstance(v, list) else [v]
+    out: list[Any] = []
+    for i, j in enumerate(names):
+        try:
+            out.append(kind(j))
+        except ValueError:
+            k = key if not isinstance(v, list) else f"{key}[{i}]"
+            raise _fail(where, k, f"one of {[p.value for p in kind]}", j) from None
+    if not out or len(set(out)) != len(out):
+        raise _fail(where, key, "one value or a list of distinct ones", v)
+    return out
 
 
 def _verdict(where: str) -> Callable[[str, object], Verdict]:
@@ -153,22 +177,40 @@ def parse_scenario(
     leaf = _int(where, "space.leaf_set", space["leaf_set"])
     hood = _int(where, "space.neighborhood", space.get("neighborhood", leaf))
 
-    join_v = data.get("protocol", {}).get("join", "consistent")
-    join_names = join_v if isinstance(join_v, list) else [join_v]
-    joins: list[JoinProtocol] = []
-    for i, j in enumerate(join_names):
-        try:
-            joins.append(JoinProtocol(j))
-        except ValueError:
-            key = "protocol.join" if not isinstance(join_v, list) else f"protocol.join[{i}]"
-            raise _fail(where, key, f"one of {[p.value for p in JoinProtocol]}", j) from None
-    if not joins or len(set(joins)) != len(joins):
-        raise _fail(where, "protocol.join", "one protocol or a list of distinct ones", join_v)
+    protocol = data.get("protocol", {})
+    joins: list[JoinProtocol] = _choices(
+        where, "protocol.join", protocol.get("join", "consistent"), JoinProtocol
+    )
+    timer_list: list[TimerSemantics] = _choices(
+        where, "protocol.timers", protocol.get("timers", "quiet"), TimerSemantics
+    )
+    hop_acks = protocol.get("hop_acks", False)
+    if not isinstance(hop_acks, bool):
+        raise _fail(where, "protocol.hop_acks", "true or false", hop_acks)
 
     ready = _int_list(where, "initial.ready", data["initial"].get("ready", []))
     env = data.get("environment", {})
     join_pairs = _pairs(where, "environment.joins", env.get("joins", []))
     lookups = _pairs(where, "environment.lookups", env.get("lookups", []))
+    crashes = _int_list(where, "environment.crashes", env.get("crashes", []))
+    leaves = _int_list(where, "environment.leaves", env.get("leaves", []))
+    periodic = _int(where, "environment.periodic", env.get("periodic", 0))
+    net = data.get("network", {})
+    model_v = net.get("model", "reliable")
+    if not isinstance(model_v, str) or model_v not in [m.value for m in NetworkModel]:
+        raise _fail(where, "network.model", f"one of {[m.value for m in NetworkModel]}", model_v)
+    network = NetworkModel(model_v)
+    drops = _int(where, "network.drops", net.get("drops", 0))
+    duplicates = _int(where, "network.duplicates", net.get("duplicates", 0))
+
+    combos = list(itertools.product(joins, timer_list))
+
+    def variant(proto: JoinProtocol, timers: TimerSemantics) -> str:
+        parts = [proto.value] if len(joins) > 1 else []
+        parts += [timers.value] if len(timer_list) > 1 else []
+        return "/".join(parts)
+
+    variants = [variant(p, t) for p, t in combos]
 
     check = data.get("check", {})
     props_v = check.get("properties")
@@ -180,26 +222,38 @@ def parse_scenario(
             if p not in property_names():
                 raise _fail(where, "check.properties", f"names from {list(property_names())}", p)
         prop_names = tuple(props_v)
-    expects = _per_protocol(
-        where, "check.expect", check.get("expect", "pass"), joins, _verdict(where)
+    expects = _per_variant(
+        where, "check.expect", check.get("expect", "pass"), variants, _verdict(where)
     )
-    counts = _per_protocol(
+    counts = _per_variant(
         where,
         "check.distinct_states",
-        check.get("distinct_states", {}),
-        joins,
-        lambda k, v: _int(where, k, v),
+        check.get("distinct_states", {} if len(variants) > 1 else None),
+        variants,
+        lambda k, v: None if v is None else _int(where, k, v),
     )
 
     out: list[Scenario] = []
-    for proto in joins:
+    for (proto, timers), suffix in zip(combos, variants, strict=True):
         try:
-            config = Config.make(bits, b, leaf, hood, proto)
-            spec = WorldSpec(config, ready, join_pairs, lookups)
+            config = Config.make(bits, b, leaf, hood, proto, hop_acks)
+            spec = WorldSpec(
+                config,
+                ready,
+                join_pairs,
+                lookups,
+                crashes,
+                leaves,
+                network,
+                drops,
+                duplicates,
+                periodic,
+                timers,
+            )
         except PastryRefError as e:
             raise ScenarioFileError(f"{where}: {e}") from None
         chosen = properties(prop_names)
-        scenario_name = name if len(joins) == 1 else f"{name}/{proto.value}"
+        scenario_name = f"{name}/{suffix}" if suffix else name
 
         def factory(spec: WorldSpec = spec, chosen: Any = chosen) -> PastryModel:
             return PastryModel(spec, chosen)
@@ -211,8 +265,8 @@ def parse_scenario(
                 or f"{proto.value} join: {len(join_pairs)} join(s), "
                 f"{len(lookups)} lookup(s) on a ring of {len(ready)}",
                 factory,
-                expects.get(proto, Verdict.PASS),
-                counts.get(proto),
+                expects.get(suffix, Verdict.PASS),
+                counts.get(suffix),
             )
         )
     return out

@@ -49,10 +49,11 @@ import attrs
 from model_check import Violation
 from pastry_ref import invariants as inv
 from pastry_ref.config import Config
-from pastry_ref.effects import Deliver, Effect, Forward, Send, Update
+from pastry_ref.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
 from pastry_ref.messages import Lookup as LookupMsg
 from pastry_ref.messages import Message
 from pastry_ref.node import NodeState
+from pastry_ref.timers import HopTimeout, KeepAlive, ProbeTimeout, Timer
 from pastry_ref.world import Join, Lookup, ReceiveMessage, World, WorldAction, WorldSpec
 
 REWRITE_ENV = "PASTRY_REF_REWRITE"
@@ -129,7 +130,12 @@ def _value(v: object) -> str:
 
 
 def render_msg(msg: Message) -> str:
-    fields = " ".join(f"{f.name}={_value(getattr(msg, f.name))}" for f in attrs.fields(type(msg)))
+    """A message as text; a field left at its default (``failed=()``) is not shown."""
+    fields = " ".join(
+        f"{f.name}={_value(getattr(msg, f.name))}"
+        for f in attrs.fields(type(msg))
+        if f.default is attrs.NOTHING or getattr(msg, f.name) != f.default
+    )
     return f"{type(msg).__name__} {fields}"
 
 
@@ -150,7 +156,18 @@ def render_effect(e: Effect) -> str:
         return f"upcall forward key={e.key} payload={e.payload} next={e.next_hop}"
     if isinstance(e, Update):
         return f"upcall update {e.node} {'joined' if e.joined else 'left'}"
+    if isinstance(e, SetTimer | CancelTimer):
+        verb = "set" if isinstance(e, SetTimer) else "cancel"
+        return f"timer {verb} {render_timer(e.timer)}"
     raise TypeError(e)
+
+
+def render_timer(t: Timer) -> str:
+    if isinstance(t, KeepAlive | ProbeTimeout):
+        return f"{type(t).__name__} {t.node}"
+    if isinstance(t, HopTimeout):
+        return f"HopTimeout {t.next_hop} ({render_msg(t.msg)})"
+    return type(t).__name__
 
 
 _NODE_SHOWN = {"id", "config", "status", "leaf_set", "routing_table", "neighborhood"}

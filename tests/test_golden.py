@@ -107,6 +107,6 @@ def test_command_errors() -> None:
     assert r.run("apply Join 3") == ["error: no enabled Join at 3 matches -"]
     assert r.run("apply Join 2")[0] == "Join 2 seed=1"
     assert r.run("run max=1") == [
-        "ReceiveJoinRequest 1: JoinRequest src=2 joiner=2 rows=[] neighborhood=[] givers=[]",
+        "ReceiveJoinRequest 1: JoinRequest src=2 joiner=2",
         "error: still 1 enabled actions after 1",
     ]

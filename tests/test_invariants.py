@@ -301,8 +301,11 @@ def test_properties_package_every_name() -> None:
         "HalfNeighbor",
         "NeighborClosest",
         "Consistency",
+        "NoFailedInTables",
         "CorrectDelivery",
+        "CorrectDeliveryAfterRepair",
         "Converged",
+        "NoDeadInLeafSets",
         "AllReady",
         "NoStuckMessages",
     )
