@@ -33,6 +33,8 @@ class Config:
     ``neighborhood_size`` is M >= 0: the number of proximally closest nodes a node remembers.
     ``hop_acks``: every hop of a routed message (Lookup, JoinRequest) is acknowledged, and an
     unacknowledged hop is retried through the next best candidate (R-HOP-1..3, MSPastry).
+    ``probe_retry``: a probe that times out is sent once more before its target is declared
+    failed (R-FD-3); it only matters on a network that may lose messages.
     """
 
     space: IdSpace
@@ -40,6 +42,7 @@ class Config:
     neighborhood_size: int = 32
     join: JoinProtocol = JoinProtocol.CONSISTENT
     hop_acks: bool = False
+    probe_retry: bool = True
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.space, IdSpace):
@@ -54,8 +57,10 @@ class Config:
             raise ConfigError(
                 f"join: expected one of {[p.value for p in JoinProtocol]}, got {self.join!r}"
             )
-        if not isinstance(self.hop_acks, bool):
-            raise ConfigError(f"hop_acks: expected true or false, got {self.hop_acks!r}")
+        for name in ("hop_acks", "probe_retry"):
+            v = getattr(self, name)
+            if not isinstance(v, bool):
+                raise ConfigError(f"{name}: expected true or false, got {v!r}")
 
     @property
     def half(self) -> int:
@@ -71,6 +76,7 @@ class Config:
         neighborhood_size: int = 32,
         join: JoinProtocol | str = JoinProtocol.CONSISTENT,
         hop_acks: bool = False,
+        probe_retry: bool = True,
     ) -> Config:
         """Build a Config from plain values (the paper's typical numbers by default)."""
         if isinstance(join, str):
@@ -80,4 +86,4 @@ class Config:
                 raise ConfigError(
                     f"join: expected one of {[p.value for p in JoinProtocol]}, got {join!r}"
                 ) from None
-        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size, join, hop_acks)
+        return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size, join, hop_acks, probe_retry)

@@ -1,7 +1,8 @@
 """Driving a World forward without exploring it: run to quiescence, build rings by joins.
 
 Owns: ``quiesce`` (deliver the first in-flight message its destination accepts, until none is
-left) and ``build_ring`` (one sequential join after another, each run to quiescence). These are
+left), ``settle`` (quiesce, then fire the timers that may fire, until neither is left) and
+``build_ring`` (one sequential join after another, each run to quiescence). These are
 one schedule among the many the model checker explores; tests, the golden scripts, the demo
 and the scale checks use them. No randomness: callers pass ids drawn from their own generator.
 """
@@ -14,10 +15,11 @@ import attrs
 
 from pastry_ref.config import Config
 from pastry_ref.errors import PastryRefError
-from pastry_ref.node import accepts
-from pastry_ref.world import Join, ReceiveMessage, World, WorldSpec
+from pastry_ref.node import Status, accepts, armed_timers
+from pastry_ref.timers import RowMaintenance, timer_order
+from pastry_ref.world import FireTimer, Join, ReceiveMessage, World, WorldSpec
 
-__all__ = ["Livelock", "build_ring", "quiesce"]
+__all__ = ["Livelock", "build_ring", "quiesce", "settle"]
 
 
 class Livelock(PastryRefError):
@@ -36,6 +38,35 @@ def quiesce(world: World, max_steps: int = 1_000_000) -> tuple[World, int]:
             raise Livelock(f"still {len(world.network)} message(s) in flight after {steps} steps")
         world = world.apply(ReceiveMessage(env.dest, env.msg))
         steps += 1
+
+
+def settle(world: World, max_rounds: int = 1_000) -> tuple[World, int, int]:
+    """Run ``world`` until nothing but periodic timers could happen: quiesce the network, then
+    fire every non-periodic timer that may fire now (in node and timer order, each only if it
+    still may), and repeat. Returns the World, the deliveries and the timer firings.
+
+    Under the quiet semantics this is detection and repair running to its end; under *any*
+    it may not end (a timer may always fire), and ``Livelock`` says so after ``max_rounds``.
+    """
+    deliveries = firings = 0
+    for _ in range(max_rounds):
+        world, n = quiesce(world)
+        deliveries += n
+        due = [
+            FireTimer(node.id, t)
+            for node in world.nodes
+            if node.status is not Status.DEAD
+            for t in sorted(armed_timers(node), key=timer_order)
+            if not isinstance(t, RowMaintenance) and world.may_fire(node.id, t)
+        ]
+        if not due:
+            return world, deliveries, firings
+        for action in due:
+            node = world.node(action.node)
+            if action.timer in armed_timers(node) and world.may_fire(action.node, action.timer):
+                world = world.apply(action)
+                firings += 1
+    raise Livelock(f"timers still firing after {max_rounds} rounds")
 
 
 def build_ring(

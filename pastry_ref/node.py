@@ -97,10 +97,11 @@ class NodeState:
     ``probing``: nodes probed and not yet answered; ``leases``: neighbours that granted this
     node a lease; ``lease_asked``: nodes asked for a lease that have not granted it
     (outstanding or refused); ``lease_waiting``: requesters this node refused, granted when
-    they become its immediate neighbours; ``granted_to``: the joiners (at most one per side: its
-    immediate neighbours) this node granted a lease and has not heard ready from (R-CJ-10); ``helping``: the joiner this node answered and has
-    not heard ready from; ``helper``: the node that answered this node's join; ``version``:
-    the paper's state timestamp, bumped on every leaf-set change (paper join only);
+    they become its immediate neighbours; ``granted_to``: the joiners (at most one per side:
+    its immediate neighbours) this node granted a lease and has not heard ready from (R-CJ-10);
+    ``helping``: the joiner this node answered and has not heard ready from; ``helper``: the
+    node that answered this node's join; ``version``: the paper's state timestamp, bumped on
+    every leaf-set change (paper join only);
     ``failed``: nodes this node declared failed or was told have left (R-FAIL-1), never
     re-learned unless they prove alive (R-FD-6); ``retried``: probed nodes whose first probe
     timed out and were probed once more (R-FD-3); ``pending``: routed messages sent and not yet
@@ -587,10 +588,6 @@ def receive_join_done(node: NodeState, msg: Any, out: list[Effect]) -> NodeState
 
 
 # -- failure detection (R-FD-1..6) ------------------------------------------------------------
-PROBE_RETRIES = 1
-"""R-FD-3: a probe that times out is sent once more before its target is declared failed."""
-
-
 def _probe(node: NodeState, target: int, out: list[Effect]) -> NodeState:
     """R-FD-2: probe ``target`` (an LSProbe carrying this node's leaf set and failed set) unless
     it is this node, already probed, or known failed."""
@@ -625,11 +622,11 @@ def _fire_keep_alive(node: NodeState, timer: Any, out: list[Effect]) -> NodeStat
 
 
 def _fire_probe_timeout(node: NodeState, timer: Any, out: list[Effect]) -> NodeState:
-    """R-FD-3/4: an unanswered probe is sent once more; a second timeout declares the node
-    failed."""
+    """R-FD-3/4: an unanswered probe is sent once more (when the config allows a retry); the
+    next timeout declares the node failed."""
     assert isinstance(timer, ProbeTimeout)
     y = timer.node
-    if y not in node.retried:
+    if node.config.probe_retry and y not in node.retried:
         out.append(Send(y, LSProbe(node.id, _leaf_content(node), _ids(node.failed))))
         return attrs.evolve(node, retried=node.retried | {y})
     return _declare_failed(node, y, out, None)
@@ -683,9 +680,9 @@ def _declare_failed(node: NodeState, y: int, out: list[Effect], handover: Ids | 
             node = _probe(node, target, out)
     if cell is not None:
         node = _repair_row(node, cell[0], out)
-    if in_hood:
-        request = HoodRequest(node.id)
-        out.extend(Send(n, request) for n in sorted(node.neighborhood.members()))
+    if in_hood and len(node.neighborhood):
+        # R-NBR-1: ask the closest remaining member for its neighbourhood set.
+        out.append(Send(next(iter(node.neighborhood)), HoodRequest(node.id)))
     return _advance(node, out)
 
 
@@ -704,16 +701,17 @@ def _repair_targets(old: LeafSet, y: int, new: LeafSet) -> list[int]:
 
 
 def _repair_row(node: NodeState, row: int, out: list[Effect]) -> NodeState:
-    """R-RTR-1: ask the other entries of row ``row`` for their row ``row``; when the row has no
-    other entry, ask the entries of the next row (their row ``row`` covers the same cells)."""
+    """R-RTR-1: ask another entry of row ``row`` (the first, in column order) for its row
+    ``row``; when the row has no other entry, ask the first entry of the next row (its row
+    ``row`` covers the same cells). One request per failure: a later failure, or periodic
+    maintenance (R-RTR-3), asks again."""
     table = node.routing_table
     for r in (row, row + 1):
         if r >= len(table.rows):
             break
-        askees = sorted(n for n in table.row(r) if n is not None)
+        askees = [n for n in table.row(r) if n is not None]
         if askees:
-            request = RowRequest(node.id, row)
-            out.extend(Send(n, request) for n in askees)
+            out.append(Send(askees[0], RowRequest(node.id, row)))
             break
     return node
 

@@ -8,7 +8,8 @@ form. The format (docs/scenarios.md):
     description = "..."             # optional
     [space]       bits = 8, b = 4, leaf_set = 2, neighborhood = 2 (optional)
     [protocol]    join = "consistent" | "paper" | ["consistent", "paper"]
-                  timers = "quiet" | "any" | ["quiet", "any"], hop_acks = false
+                  timers = "quiet" | "any" | ["quiet", "any"], hop_acks = false,
+                  probe_retry = true
     [initial]     ready = [17, 95]
     [environment] joins = [[65, 95]], lookups = [[17, 60]], crashes = [17], leaves = [95],
                   periodic = 0
@@ -45,7 +46,7 @@ class ScenarioFileError(PastryRefError):
 
 _SECTIONS: dict[str, set[str]] = {
     "space": {"bits", "b", "leaf_set", "neighborhood"},
-    "protocol": {"join", "timers", "hop_acks"},
+    "protocol": {"join", "timers", "hop_acks", "probe_retry"},
     "initial": {"ready"},
     "environment": {"joins", "lookups", "crashes", "leaves", "periodic"},
     "network": {"model", "drops", "duplicates"},
@@ -187,6 +188,9 @@ def parse_scenario(
     hop_acks = protocol.get("hop_acks", False)
     if not isinstance(hop_acks, bool):
         raise _fail(where, "protocol.hop_acks", "true or false", hop_acks)
+    probe_retry = protocol.get("probe_retry", True)
+    if not isinstance(probe_retry, bool):
+        raise _fail(where, "protocol.probe_retry", "true or false", probe_retry)
 
     ready = _int_list(where, "initial.ready", data["initial"].get("ready", []))
     env = data.get("environment", {})
@@ -236,7 +240,7 @@ def parse_scenario(
     out: list[Scenario] = []
     for (proto, timers), suffix in zip(combos, variants, strict=True):
         try:
-            config = Config.make(bits, b, leaf, hood, proto, hop_acks)
+            config = Config.make(bits, b, leaf, hood, proto, hop_acks, probe_retry)
             spec = WorldSpec(
                 config,
                 ready,
