@@ -646,7 +646,7 @@ def _declare_failed(node: NodeState, y: int, out: list[Effect], handover: Ids | 
     old = node.leaf_set
     cell = cell_of(node.config.space, node.id, y) if y in node.routing_table else None
     in_hood = y in node.neighborhood
-    leaf_set = LeafSet.of(node.id, old.members() - {y}, node.config) if y in old else old
+    leaf_set = old.remove(y)  # the slot stays empty until a live replacement answers (R-LS-3)
     version = node.version
     if leaf_set != old:
         out.extend(Update(n, False) for n in sorted(old.members() - leaf_set.members()))
@@ -675,9 +675,8 @@ def _declare_failed(node: NodeState, y: int, out: list[Effect], handover: Ids | 
     )
     if handover is not None:
         node = _probe_new(node, handover, out)
-    elif y in old:
-        for target in _repair_targets(old, y, leaf_set):
-            node = _probe(node, target, out)
+    for target in _repair_targets(old, y, leaf_set):
+        node = _probe(node, target, out)
     if cell is not None:
         node = _repair_row(node, cell[0], out)
     if in_hood and len(node.neighborhood):
@@ -687,11 +686,14 @@ def _declare_failed(node: NodeState, y: int, out: list[Effect], handover: Ids | 
 
 
 def _repair_targets(old: LeafSet, y: int, new: LeafSet) -> list[int]:
-    """R-LSR-1: the farthest live member on each side ``y`` was on; when that side is now
-    empty, the farthest member of the other side."""
+    """R-LSR-1: for each side ``y`` was on, and each side left short of L/2 members (a probed
+    replacement that turned out dead leaves its slot empty too), the farthest member left on
+    that side; when that side is empty, the farthest member of the other side. Nothing when
+    the leaf set is complete and ``y`` was not in it."""
     targets: list[int] = []
+    complete = new.is_complete()
     for was, half, other in ((old.left, new.left, new.right), (old.right, new.right, new.left)):
-        if y not in was:
+        if y not in was and (complete or len(half) == new.half):
             continue
         if half:
             targets.append(half[-1])
