@@ -42,6 +42,7 @@ __all__ = [
     "correct_delivery_after_repair",
     "delivery_arcs",
     "half_neighbor",
+    "leaf_sets_ideal",
     "lset_inv",
     "neighbor_closest",
     "no_dead_in_leaf_sets",
@@ -268,7 +269,7 @@ def correct_delivery_after_repair(
 ) -> list[Violation]:
     """CorrectDeliveryAfterRepair: a lookup delivered while every ready node's leaf set is the
     ideal one over the ready nodes is delivered at the numerically closest ready node."""
-    if not _delivers(action) or _leaf_sets_off(world):
+    if not _delivers(action) or leaf_sets_ideal(world):
         return []
     return [
         Violation("CorrectDeliveryAfterRepair", v.detail)
@@ -296,8 +297,9 @@ def _critical_keys(space: IdSpace, ids: Iterable[int]) -> list[int]:
     return sorted(keys)
 
 
-def _leaf_sets_off(world: World) -> list[Violation]:
-    """The ready nodes whose leaf set is not the ideal one over the ready nodes."""
+def leaf_sets_ideal(world: World) -> list[Violation]:
+    """The leaf-set half of Converged: every ready node whose leaf set is not the ideal one
+    over the ready nodes (named "Converged" violations)."""
     ready = _ready(world)
     ids = [n.id for n in ready]
     out: list[Violation] = []
@@ -319,7 +321,7 @@ def converged(world: World) -> list[Violation]:
     and every key routed from every ready node reaches its root (every key when the space has
     at most 2^EXHAUSTIVE_KEYS_MAX_BITS ids, else the critical keys)."""
     ready = _ready(world)
-    out = _leaf_sets_off(world)
+    out = leaf_sets_ideal(world)
     if out or not ready:
         return out
     views = tuple(NodeTables(n.leaf_set, n.routing_table, n.neighborhood) for n in ready)

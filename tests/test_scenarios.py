@@ -16,8 +16,9 @@ import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
 from model_check import PropertyStatus, SearchOptions, check
 from model_check.registry import expectation_mismatches, get, scenarios
 from pastry_ref.cli import main
-from pastry_ref.invariants import SAFETY_PROPERTIES
+from pastry_ref.invariants import SAFETY_PROPERTIES, properties
 from pastry_ref.scenario_file import ScenarioFileError, load_scenario_file
+from pastry_ref.world import PastryModel
 
 JOIN_SCENARIOS = sorted(s.name for s in scenarios() if s.name.startswith("join/"))
 BIG = {"join/three-concurrent/consistent", "join/lookups-during-joins/consistent"}
@@ -196,3 +197,47 @@ def test_bad_scenario_file_is_refused_with_the_key_named(
 def test_unknown_scenario_name_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "join/no-such-scenario"]) == 2
     assert "unknown scenario" in capsys.readouterr().err
+
+
+# -- failure scenarios (issue 5) -------------------------------------------------------------------
+FAIL_SCENARIOS = sorted(s.name for s in scenarios() if s.name.startswith("fail/"))
+BIG_FAIL = {"fail/leave-in-four", "fail/lookups-racing-crash"}
+
+
+def test_every_failure_scenario_of_the_issue_is_registered() -> None:
+    """Issue 5, item 8: a crash in a small ring, a crash concurrent with a join, a graceful
+    leave, a crash under a lossy network, two non-adjacent crashes, lookups racing a crash."""
+    assert set(FAIL_SCENARIOS) == {
+        "fail/crash-in-three",
+        "fail/crash-in-four",
+        "fail/crash-during-join",
+        "fail/leave-in-four",
+        "fail/crash-lossy",
+        "fail/two-crashes",
+        "fail/lookups-racing-crash",
+    }
+
+
+@pytest.mark.parametrize("name", FAIL_SCENARIOS)
+def test_failure_scenario_meets_its_expectation(name: str) -> None:
+    """Pinned count and verdict, complete BFS: the failure-safe properties (spec/invariants.md)
+    hold, with all three convergence checks, under the quiet timer semantics."""
+    scenario = get(name)
+    result = check(scenario.model(), SearchOptions(fingerprint=name in BIG_FAIL))
+    assert result.stats.complete
+    assert expectation_mismatches(scenario, result) == []
+
+
+def test_KV_5_and_KV_6_repair_window() -> None:
+    """KV-5, KV-6: with every property checked, a crash in a ring of four breaks HalfNeighbor
+    (3 steps), NeighborClosest (5) and Consistency (7) while it is repaired; the convergence
+    properties and CorrectDeliveryAfterRepair still hold."""
+    model = get("fail/crash-in-four").model()
+    assert isinstance(model, PastryModel)
+    result = check(PastryModel(model.spec, properties()))
+    got = {
+        r.name: len(r.trace) if r.trace is not None else -1
+        for r in result.properties
+        if r.status is PropertyStatus.VIOLATED
+    }
+    assert got == {"HalfNeighbor": 3, "NeighborClosest": 5, "Consistency": 7}
