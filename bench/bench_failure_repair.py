@@ -21,40 +21,11 @@ from collections import Counter
 import attrs
 
 from pastry_ref.config import Config
-from pastry_ref.drive import build_ring
-from pastry_ref.effects import Send
-from pastry_ref.node import Status, accepts, armed_timers
-from pastry_ref.timers import RowMaintenance, timer_order
-from pastry_ref.world import Crash, FireTimer, ReceiveMessage, World, WorldAction
+from pastry_ref.drive import apply_counting, build_ring, settle
+from pastry_ref.timers import RowMaintenance
+from pastry_ref.world import Crash, FireTimer
 
 PAPER_RT_REPAIR_RPCS = 57
-
-
-def apply_counting(world: World, action: WorldAction, sent: Counter[str]) -> World:
-    world, effects = world.apply_with_effects(action)
-    sent.update(type(e.msg).__name__ for e in effects if isinstance(e, Send))
-    return world
-
-
-def settle_counting(world: World, sent: Counter[str]) -> World:
-    """``drive.settle``'s loop, counting every message sent by type."""
-    for _ in range(1_000):
-        while env := next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None):
-            world = apply_counting(world, ReceiveMessage(env.dest, env.msg), sent)
-        due = [
-            FireTimer(node.id, t)
-            for node in world.nodes
-            if node.status is not Status.DEAD
-            for t in sorted(armed_timers(node), key=timer_order)
-            if not isinstance(t, RowMaintenance) and world.may_fire(node.id, t)
-        ]
-        if not due:
-            return world
-        for action in due:
-            node = world.node(action.node)
-            if action.timer in armed_timers(node) and world.may_fire(action.node, action.timer):
-                world = apply_counting(world, action, sent)
-    raise RuntimeError("timers still firing after 1,000 rounds")
 
 
 def non_adjacent(ids: list[int], k: int, rng: random.Random) -> list[int]:
@@ -85,7 +56,7 @@ def run(n: int) -> None:
     live = n - len(victims)
     t = time.perf_counter()
     detection: Counter[str] = Counter()
-    world = settle_counting(world, detection)
+    world, _, _ = settle(world, sent=detection)
     t_detect = time.perf_counter() - t
     t = time.perf_counter()
     ready = world.ready_ids()
@@ -93,7 +64,7 @@ def run(n: int) -> None:
     maintenance: Counter[str] = Counter()
     for x in ready:
         world = apply_counting(world, FireTimer(x, RowMaintenance()), maintenance)
-    world = settle_counting(world, maintenance)
+    world, _, _ = settle(world, sent=maintenance)
     t_maint = time.perf_counter() - t
     stale = sum(
         1

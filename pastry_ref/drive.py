@@ -1,7 +1,8 @@
 """Driving a World forward without exploring it: run to quiescence, build rings by joins.
 
-Owns: ``quiesce`` (deliver the first in-flight message its destination accepts, until none is
-left), ``settle`` (quiesce, then fire the timers that may fire, until neither is left) and
+Owns: ``apply_counting`` (apply an action, counting the messages it sends), ``quiesce``
+(deliver the first in-flight message its destination accepts, until none is left),
+``settle`` (quiesce, then fire the timers that may fire, until neither is left) and
 ``build_ring`` (one sequential join after another, each run to quiescence). These are
 one schedule among the many the model checker explores; tests, the golden scripts, the demo
 and the scale checks use them. No randomness: callers pass ids drawn from their own generator.
@@ -9,26 +10,41 @@ and the scale checks use them. No randomness: callers pass ids drawn from their 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import attrs
 
 from pastry_ref.config import Config
+from pastry_ref.effects import Send
 from pastry_ref.errors import PastryRefError
 from pastry_ref.node import Status, accepts, armed_timers
 from pastry_ref.timers import RowMaintenance, timer_order
-from pastry_ref.world import FireTimer, Join, ReceiveMessage, World, WorldSpec
+from pastry_ref.world import FireTimer, Join, ReceiveMessage, World, WorldAction, WorldSpec
 
-__all__ = ["Livelock", "build_ring", "quiesce", "settle"]
+__all__ = ["Livelock", "apply_counting", "build_ring", "quiesce", "settle"]
 
 
 class Livelock(PastryRefError):
     """The network did not go quiet within the step budget."""
 
 
-def quiesce(world: World, max_steps: int = 1_000_000) -> tuple[World, int]:
+def apply_counting(world: World, action: WorldAction, sent: Counter[str] | None) -> World:
+    """Apply ``action``; with ``sent``, count every message it sends by type (also those lost
+    to a node that is down)."""
+    if sent is None:
+        return world.apply(action)
+    world, effects = world.apply_with_effects(action)
+    sent.update(type(e.msg).__name__ for e in effects if isinstance(e, Send))
+    return world
+
+
+def quiesce(
+    world: World, max_steps: int = 1_000_000, sent: Counter[str] | None = None
+) -> tuple[World, int]:
     """Deliver the first accepted in-flight message (in the network's sorted order) until no
-    message is accepted; returns the quiet World and the number of deliveries."""
+    message is accepted; returns the quiet World and the number of deliveries. With ``sent``,
+    every message sent is counted by type."""
     steps = 0
     while True:
         env = next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None)
@@ -36,21 +52,24 @@ def quiesce(world: World, max_steps: int = 1_000_000) -> tuple[World, int]:
             return world, steps
         if steps >= max_steps:
             raise Livelock(f"still {len(world.network)} message(s) in flight after {steps} steps")
-        world = world.apply(ReceiveMessage(env.dest, env.msg))
+        world = apply_counting(world, ReceiveMessage(env.dest, env.msg), sent)
         steps += 1
 
 
-def settle(world: World, max_rounds: int = 1_000) -> tuple[World, int, int]:
+def settle(
+    world: World, max_rounds: int = 1_000, sent: Counter[str] | None = None
+) -> tuple[World, int, int]:
     """Run ``world`` until nothing but periodic timers could happen: quiesce the network, then
     fire every non-periodic timer that may fire now (in node and timer order, each only if it
     still may), and repeat. Returns the World, the deliveries and the timer firings.
 
     Under the quiet semantics this is detection and repair running to its end; under *any*
     it may not end (a timer may always fire), and ``Livelock`` says so after ``max_rounds``.
+    With ``sent``, every message sent is counted by type.
     """
     deliveries = firings = 0
     for _ in range(max_rounds):
-        world, n = quiesce(world)
+        world, n = quiesce(world, sent=sent)
         deliveries += n
         due = [
             FireTimer(node.id, t)
@@ -64,7 +83,7 @@ def settle(world: World, max_rounds: int = 1_000) -> tuple[World, int, int]:
         for action in due:
             node = world.node(action.node)
             if action.timer in armed_timers(node) and world.may_fire(action.node, action.timer):
-                world = world.apply(action)
+                world = apply_counting(world, action, sent)
                 firings += 1
     raise Livelock(f"timers still firing after {max_rounds} rounds")
 

@@ -16,8 +16,7 @@ import attrs
 import pytest
 
 from pastry_ref.config import Config
-from pastry_ref.drive import build_ring, settle
-from pastry_ref.effects import Send
+from pastry_ref.drive import apply_counting, build_ring, settle
 from pastry_ref.errors import PastryRefError
 from pastry_ref.invariants import (
     all_ready,
@@ -27,11 +26,10 @@ from pastry_ref.invariants import (
     no_failed_in_tables,
     no_stuck_messages,
 )
-from pastry_ref.node import Status, accepts, armed_timers
 from pastry_ref.oracle import ideal_leaf_set, root
 from pastry_ref.routing import NodeTables, follow
-from pastry_ref.timers import RowMaintenance, timer_order
-from pastry_ref.world import Crash, FireTimer, ReceiveMessage, World, WorldAction, WorldSpec
+from pastry_ref.timers import RowMaintenance
+from pastry_ref.world import Crash, FireTimer, World, WorldSpec
 
 Ring = tuple[Config, World, list[int]]
 
@@ -88,34 +86,6 @@ def test_1000_routes_reach_root_within_bound(ring_1000: Ring) -> None:
 PAPER_RT_REPAIR_RPCS = 57  # Pastry §3.5: 5,000 nodes, 10 % failing, RPCs per node
 
 
-def _settle_counting(world: World, sent: Counter[str]) -> World:
-    """``drive.settle``'s loop, applying through ``apply_with_effects`` so every message sent
-    (delivered or lost to a down node) is counted by type into ``sent``."""
-    for _ in range(1_000):
-        while env := next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None):
-            world = _apply_counting(world, ReceiveMessage(env.dest, env.msg), sent)
-        due = [
-            FireTimer(node.id, t)
-            for node in world.nodes
-            if node.status is not Status.DEAD
-            for t in sorted(armed_timers(node), key=timer_order)
-            if not isinstance(t, RowMaintenance) and world.may_fire(node.id, t)
-        ]
-        if not due:
-            return world
-        for action in due:
-            node = world.node(action.node)
-            if action.timer in armed_timers(node) and world.may_fire(action.node, action.timer):
-                world = _apply_counting(world, action, sent)
-    raise AssertionError("timers still firing after 1,000 rounds")
-
-
-def _apply_counting(world: World, action: WorldAction, sent: Counter[str]) -> World:
-    world, effects = world.apply_with_effects(action)
-    sent.update(type(e.msg).__name__ for e in effects if isinstance(e, Send))
-    return world
-
-
 def _non_adjacent_sample(ids: list[int], k: int, rng: random.Random) -> list[int]:
     """``k`` ids of ``ids`` no two of which are adjacent in id order (around the ring)."""
     ring = sorted(ids)
@@ -155,14 +125,14 @@ def repaired_1000(ring_1000: Ring) -> Repaired:
         world = world.apply(Crash(v))
     t0 = time.perf_counter()
     detection: Counter[str] = Counter()
-    world = _settle_counting(world, detection)
+    world, _, _ = settle(world, sent=detection)
     t1 = time.perf_counter()
     ready = world.ready_ids()
     world = attrs.evolve(world, periodic_left=len(ready))
     maintenance: Counter[str] = Counter()
     for x in ready:
-        world = _apply_counting(world, FireTimer(x, RowMaintenance()), maintenance)
-    world = _settle_counting(world, maintenance)
+        world = apply_counting(world, FireTimer(x, RowMaintenance()), maintenance)
+    world, _, _ = settle(world, sent=maintenance)
     t2 = time.perf_counter()
     return config, world, victims, detection, maintenance, t1 - t0, t2 - t1
 
