@@ -18,8 +18,8 @@ import attrs
 from pastry_ref.config import Config
 from pastry_ref.effects import Send
 from pastry_ref.errors import PastryRefError
-from pastry_ref.node import Status, accepts, armed_timers
-from pastry_ref.timers import RowMaintenance, timer_order
+from pastry_ref.node import accepts, armed_timers
+from pastry_ref.timers import RowMaintenance
 from pastry_ref.world import FireTimer, Join, ReceiveMessage, World, WorldAction, WorldSpec
 
 __all__ = ["Livelock", "apply_counting", "build_ring", "quiesce", "settle"]
@@ -72,11 +72,9 @@ def settle(
         world, n = quiesce(world, sent=sent)
         deliveries += n
         due = [
-            FireTimer(node.id, t)
-            for node in world.nodes
-            if node.status is not Status.DEAD
-            for t in sorted(armed_timers(node), key=timer_order)
-            if not isinstance(t, RowMaintenance) and world.may_fire(node.id, t)
+            a
+            for a in world.actions()
+            if isinstance(a, FireTimer) and not isinstance(a.timer, RowMaintenance)
         ]
         if not due:
             return world, deliveries, firings
