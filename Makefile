@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # CrossHair: bounded time per postcondition, so `make test` stays bounded.
 CROSSHAIR_TIMEOUT ?= 4
-CONTRACT_MODULES := pastry_ref/ids.py pastry_ref/leaf_set.py
+CONTRACT_MODULES := pastry_ref/ring/ids.py pastry_ref/tables/leaf_set.py
 
 .PHONY: demo test lint typecheck contracts pytest slow bench clean
 

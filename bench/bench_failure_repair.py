@@ -20,10 +20,10 @@ from collections import Counter
 
 import attrs
 
-from pastry_ref.config import Config
-from pastry_ref.drive import apply_counting, build_ring, settle
-from pastry_ref.timers import RowMaintenance
-from pastry_ref.world import Crash, FireTimer
+from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.ring.config import Config
+from pastry_ref.system.drive import apply_counting, build_ring, settle
+from pastry_ref.system.world import Crash, FireTimer
 
 PAPER_RT_REPAIR_RPCS = 57
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 import time
 
-import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
+import pastry_ref.check.scenarios  # noqa: F401 - registers the join scenarios
 from model_check import SearchOptions, check
 from model_check.registry import scenarios
-from pastry_ref.invariants import SAFETY_PROPERTIES
+from pastry_ref.system.invariants import SAFETY_PROPERTIES
 
 BIG = {"join/three-concurrent/consistent", "join/lookups-during-joins/consistent"}
 

@@ -28,10 +28,12 @@ from model_check.model import (
     Violation,
 )
 from model_check.registry import (
+    ENTRY_POINT_GROUP,
     Scenario,
     ScenarioError,
     expectation_mismatches,
     load_plugins,
+    load_providers,
     register,
     register_file_loader,
     resolve,
@@ -51,6 +53,7 @@ from model_check.result import (
 from model_check.search import OptionError, Progress, SearchOptions, check
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "Always",
     "AlwaysOnTransition",
     "BaseModel",
@@ -82,6 +85,7 @@ __all__ = [
     "fingerprint",
     "load_itf",
     "load_plugins",
+    "load_providers",
     "register",
     "register_file_loader",
     "render_result",

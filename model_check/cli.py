@@ -5,7 +5,8 @@ input, never a traceback), the progress line on stderr, the text and ``--json`` 
 export (``--itf``) and replay (``--replay``), and exit codes: without ``--expect``, 0 when every
 property holds and every search was complete, 1 when a property is violated, 3 when a search was
 incomplete; with ``--expect``, 0 when every scenario met its expected verdict and pinned
-distinct-state count, 1 otherwise. Scenarios of other packages are loaded from ``PLUGINS``.
+distinct-state count, 1 otherwise. Scenarios of other packages come from their
+``model_check.scenarios`` entry points (``PROVIDERS``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from model_check.render import render_result
 from model_check.result import CheckResult, Strategy, Verdict
 from model_check.search import OptionError, Progress, SearchOptions, check, select_properties
 
-__all__ = ["PLUGINS", "add_command", "run"]
+__all__ = ["PROVIDERS", "add_command", "run"]
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
-PLUGINS = ("pastry_ref.scenarios",)
+PROVIDERS = registry.ENTRY_POINT_GROUP  # the entry-point group of scenario providers
 PROGRESS_AFTER = 3.0  # seconds before the progress line appears
 
 
@@ -273,7 +274,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     err = err or sys.stderr
     try:
         _validate(args)
-        registry.load_plugins(PLUGINS)
+        registry.load_providers(PROVIDERS)
         if args.list:
             return _list(out, args.json)
         chosen: list[Scenario] = []

@@ -10,6 +10,7 @@ result with its scenario's expectation. The built-in examples register themselve
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,14 @@ from model_check.result import CheckResult, Strategy, Verdict
 from model_check.search import SearchOptions
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "Scenario",
     "ScenarioError",
     "expectation_mismatches",
     "file_loaders",
     "get",
     "load_plugins",
+    "load_providers",
     "register",
     "register_file_loader",
     "resolve",
@@ -125,6 +128,30 @@ def load_plugins(modules: Iterable[str]) -> list[str]:
                 continue
             raise
         loaded.append(name)
+    return loaded
+
+
+ENTRY_POINT_GROUP = "model_check.scenarios"
+"""The packaging entry-point group through which other packages provide scenarios. Each entry
+point names a callable taking no argument that registers its package's scenarios (and file
+loaders); calling it twice must be harmless."""
+
+
+def load_providers(group: str = ENTRY_POINT_GROUP) -> list[str]:
+    """Call every scenario provider installed under the entry-point ``group``, in name order;
+    returns their names. A provider that fails is reported as a ``ScenarioError`` naming it."""
+    loaded: list[str] = []
+    for ep in sorted(importlib.metadata.entry_points(group=group), key=lambda e: e.name):
+        try:
+            provider = ep.load()
+            provider()
+        except ScenarioError:
+            raise
+        except Exception as e:
+            raise ScenarioError(
+                f"scenario provider {ep.name!r} ({ep.value}) failed: {type(e).__name__}: {e}"
+            ) from e
+        loaded.append(ep.name)
     return loaded
 
 

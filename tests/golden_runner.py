@@ -47,14 +47,14 @@ from pathlib import Path
 import attrs
 
 from model_check import Violation
-from pastry_ref import invariants as inv
-from pastry_ref.config import Config
-from pastry_ref.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
-from pastry_ref.messages import Lookup as LookupMsg
-from pastry_ref.messages import Message
-from pastry_ref.node import NodeState
-from pastry_ref.timers import HopTimeout, KeepAlive, ProbeTimeout, Timer
-from pastry_ref.world import Join, Lookup, ReceiveMessage, World, WorldAction, WorldSpec
+from pastry_ref.node.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
+from pastry_ref.node.messages import Lookup as LookupMsg
+from pastry_ref.node.messages import Message
+from pastry_ref.node.step import NodeState
+from pastry_ref.node.timers import HopTimeout, KeepAlive, ProbeTimeout, Timer
+from pastry_ref.ring.config import Config
+from pastry_ref.system import invariants as inv
+from pastry_ref.system.world import Join, Lookup, ReceiveMessage, World, WorldAction, WorldSpec
 
 REWRITE_ENV = "PASTRY_REF_REWRITE"
 SEPARATOR = "----"

@@ -1,13 +1,13 @@
 # ruff: noqa: N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
-"""Protocol configuration (pastry_ref.config): rule R-CFG-1."""
+"""Protocol configuration (pastry_ref.ring.config): rule R-CFG-1."""
 
 from __future__ import annotations
 
 import pytest
 
-from pastry_ref.config import Config
 from pastry_ref.errors import ConfigError, PastryRefError
-from pastry_ref.ids import IdSpace
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.ids import IdSpace
 
 
 def test_R_CFG_1_paper_defaults() -> None:

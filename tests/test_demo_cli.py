@@ -1,4 +1,4 @@
-"""The demo (pastry_ref.demo) and the command line (pastry_ref.cli): exit codes and output."""
+"""The demo (pastry_ref.cli.demo) and the command line (pastry_ref.cli.main): exit codes, output."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from pastry_ref.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from pastry_ref.demo import run_demo
-from pastry_ref.ids import IdSpace
+from pastry_ref.cli.demo import run_demo
+from pastry_ref.cli.main import EXIT_BAD_INPUT, EXIT_OK, main
+from pastry_ref.ring.ids import IdSpace
 
 ROW = re.compile(r"^\s+(\d+)\s+([0-9a-f]{32})\s+(\d+)\s+(R-ROUTE-[1-4])\s+(.*)$")
 

@@ -29,12 +29,11 @@ from typing import Any
 import attrs
 import pytest
 
-from pastry_ref.config import Config, JoinProtocol
-from pastry_ref.drive import settle
-from pastry_ref.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
+from pastry_ref.check.model import PastryModel
+from pastry_ref.check.scenario_file import ScenarioFileError, parse_scenario
 from pastry_ref.errors import PastryRefError
-from pastry_ref.leaf_set import LeafSet
-from pastry_ref.messages import (
+from pastry_ref.node.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
+from pastry_ref.node.messages import (
     AnnounceReply,
     Departure,
     HoodReply,
@@ -50,7 +49,7 @@ from pastry_ref.messages import (
     RowReply,
     RowRequest,
 )
-from pastry_ref.node import (
+from pastry_ref.node.step import (
     Depart,
     NodeState,
     Receive,
@@ -61,10 +60,7 @@ from pastry_ref.node import (
     armed_timers,
     step,
 )
-from pastry_ref.oracle import ideal_leaf_set, ideal_tables
-from pastry_ref.routing_table import RoutingTable
-from pastry_ref.scenario_file import ScenarioFileError, parse_scenario
-from pastry_ref.timers import (
+from pastry_ref.node.timers import (
     HopTimeout,
     KeepAlive,
     ProbeTimeout,
@@ -72,7 +68,10 @@ from pastry_ref.timers import (
     Timer,
     timer_order,
 )
-from pastry_ref.world import (
+from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables
+from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.system.drive import settle
+from pastry_ref.system.world import (
     Crash,
     Drop,
     Duplicate,
@@ -80,14 +79,15 @@ from pastry_ref.world import (
     FireTimer,
     Leave,
     NetworkModel,
-    PastryModel,
     ReceiveMessage,
     TimerSemantics,
     World,
     WorldAction,
     WorldSpec,
 )
-from pastry_ref.world import Lookup as LookupAction
+from pastry_ref.system.world import Lookup as LookupAction
+from pastry_ref.tables.leaf_set import LeafSet
+from pastry_ref.tables.routing_table import RoutingTable
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=2)
 NO_RETRY = attrs.evolve(CFG, probe_retry=False)

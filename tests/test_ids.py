@@ -1,4 +1,4 @@
-"""Ring arithmetic (pastry_ref.ids) against the brute-force oracle; rules R-ID-1..R-ID-6."""
+"""Ring arithmetic (pastry_ref.ring.ids) against the brute-force oracle; rules R-ID-1..R-ID-6."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from pastry_ref.errors import ConfigError, InvalidId, PastryRefError
-from pastry_ref.ids import MAX_BITS, IdSpace
+from pastry_ref.ring.ids import MAX_BITS, IdSpace
 from tests import brute
 from tests.brute import small_space
 

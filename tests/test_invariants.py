@@ -16,16 +16,17 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from pastry_ref import invariants as inv
-from pastry_ref.config import Config
+from pastry_ref.check.model import properties
 from pastry_ref.errors import ConfigError, RoutingTableError
-from pastry_ref.leaf_set import LeafSet
-from pastry_ref.messages import Lookup as LookupMsg
-from pastry_ref.messages import LSProbe
-from pastry_ref.node import NodeState, StartFirst, Status, step
-from pastry_ref.oracle import ideal_tables, root
-from pastry_ref.routing_table import RoutingTable
-from pastry_ref.world import Envelope, Join, Lookup, ReceiveMessage, World
+from pastry_ref.node.messages import Lookup as LookupMsg
+from pastry_ref.node.messages import LSProbe
+from pastry_ref.node.step import NodeState, StartFirst, Status, step
+from pastry_ref.oracle.ideal import ideal_tables, root
+from pastry_ref.ring.config import Config
+from pastry_ref.system import invariants as inv
+from pastry_ref.system.world import Envelope, Join, Lookup, ReceiveMessage, World
+from pastry_ref.tables.leaf_set import LeafSet
+from pastry_ref.tables.routing_table import RoutingTable
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
 RING = (10, 50, 90, 130, 170, 210)
@@ -309,7 +310,7 @@ def test_properties_package_every_name() -> None:
         "AllReady",
         "NoStuckMessages",
     )
-    assert [p.name for p in inv.properties()] == list(inv.property_names())
+    assert [p.name for p in properties()] == list(inv.property_names())
 
 
 # ============================================================================================

@@ -1,16 +1,16 @@
 # ruff: noqa: N803 - test names carry spec rule ids (R-LS-4...), L is the paper name
-"""The leaf set (pastry_ref.leaf_set) against the brute-force oracle; rules R-LS-1..R-LS-7."""
+"""The leaf set (pastry_ref.tables.leaf_set) against the brute force; rules R-LS-1..R-LS-7."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from pastry_ref.config import Config
 from pastry_ref.errors import ConfigError, InvalidId, PastryRefError
-from pastry_ref.ids import IdSpace
-from pastry_ref.leaf_set import LeafSet
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.tables.leaf_set import LeafSet
 from tests import brute
 from tests.brute import leaf_sizes, small_ring
 
@@ -260,9 +260,11 @@ def test_R_LS_7_examples() -> None:
 
 
 def test_leaf_set_corner_cases_occur_in_generated_data() -> None:
-    """Guard: the strategy really produces overlaps, wrap-around, ties and L+1-node rings."""
+    """Guard: the strategy really produces overlaps, wrap-around, ties and L+1-node rings.
+    Derandomized, so it cannot pass on one run and fail on the next."""
     seen = set()
 
+    @settings(derandomize=True, max_examples=500, database=None)
     @given(ring_owner_key())
     def probe(t) -> None:
         bits, b, ids, L, owner, key = t

@@ -1,4 +1,4 @@
-"""The neighbourhood set (pastry_ref.neighborhood) against the brute force; rule R-NB-1."""
+"""The neighbourhood set (pastry_ref.tables.neighborhood) against the brute force; rule R-NB-1."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pastry_ref.errors import ConfigError, InvalidId
-from pastry_ref.ids import IdSpace
-from pastry_ref.neighborhood import Neighborhood
-from pastry_ref.proximity import ConstantProximity, MatrixProximity
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import ConstantProximity, MatrixProximity
+from pastry_ref.tables.neighborhood import Neighborhood
 from tests import brute
 from tests.brute import small_ring
 

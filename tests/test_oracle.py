@@ -1,5 +1,5 @@
 # ruff: noqa: N803 - test names carry spec rule ids (R-ORC-1...), L is the paper name
-"""The oracle (pastry_ref.oracle) against the brute force; rules R-ORC-1..R-ORC-5.
+"""The oracle (pastry_ref.oracle.ideal) against the brute force; rules R-ORC-1..R-ORC-5.
 
 The combined oracle test below runs 1,000 examples, each checking root, root candidates,
 replica sets, leaf sets, routing-table checks and ideal tables of every node of a ring: with
@@ -12,10 +12,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from pastry_ref.config import Config
 from pastry_ref.errors import InvalidId, PastryRefError
-from pastry_ref.ids import IdSpace
-from pastry_ref.oracle import (
+from pastry_ref.oracle.ideal import (
     TableViolation,
     check_routing_table,
     ideal_leaf_set,
@@ -24,7 +22,9 @@ from pastry_ref.oracle import (
     root,
     root_candidates,
 )
-from pastry_ref.proximity import ConstantProximity, EuclideanPlane, MatrixProximity
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import ConstantProximity, EuclideanPlane, MatrixProximity
 from tests import brute
 from tests.brute import leaf_sizes, small_ring
 

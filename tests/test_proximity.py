@@ -1,4 +1,4 @@
-"""Proximity metrics (pastry_ref.proximity); rule R-PROX-1."""
+"""Proximity metrics (pastry_ref.ring.proximity); rule R-PROX-1."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pastry_ref.errors import PastryRefError
-from pastry_ref.proximity import (
+from pastry_ref.ring.proximity import (
     ConstantProximity,
     EuclideanPlane,
     MatrixProximity,

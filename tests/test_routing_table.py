@@ -1,4 +1,4 @@
-"""The routing table (pastry_ref.routing_table) against the brute force; rules R-RT-1..R-RT-3."""
+"""The routing table (pastry_ref.tables.routing_table) vs. brute force; rules R-RT-1..R-RT-3."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pastry_ref.errors import InvalidId, PastryRefError, RoutingTableError
-from pastry_ref.ids import IdSpace
-from pastry_ref.proximity import ConstantProximity, MatrixProximity
-from pastry_ref.routing_table import RoutingTable, cell_of
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import ConstantProximity, MatrixProximity
+from pastry_ref.tables.routing_table import RoutingTable, cell_of
 from tests import brute
 from tests.brute import small_ring
 

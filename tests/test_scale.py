@@ -15,10 +15,12 @@ from collections import Counter
 import attrs
 import pytest
 
-from pastry_ref.config import Config
-from pastry_ref.drive import apply_counting, build_ring, settle
 from pastry_ref.errors import PastryRefError
-from pastry_ref.invariants import (
+from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.oracle.ideal import ideal_leaf_set, root
+from pastry_ref.ring.config import Config
+from pastry_ref.system.drive import apply_counting, build_ring, settle
+from pastry_ref.system.invariants import (
     all_ready,
     consistency,
     converged,
@@ -26,10 +28,8 @@ from pastry_ref.invariants import (
     no_failed_in_tables,
     no_stuck_messages,
 )
-from pastry_ref.oracle import ideal_leaf_set, root
-from pastry_ref.routing import NodeTables, follow
-from pastry_ref.timers import RowMaintenance
-from pastry_ref.world import Crash, FireTimer, World, WorldSpec
+from pastry_ref.system.world import Crash, FireTimer, World, WorldSpec
+from pastry_ref.tables.routing import NodeTables, follow
 
 Ring = tuple[Config, World, list[int]]
 

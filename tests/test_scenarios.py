@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
+import pastry_ref.check.scenarios  # noqa: F401 - registers the join scenarios
 from model_check import PropertyStatus, SearchOptions, check
 from model_check.registry import expectation_mismatches, get, scenarios
-from pastry_ref.cli import main
-from pastry_ref.invariants import SAFETY_PROPERTIES, properties
-from pastry_ref.scenario_file import ScenarioFileError, load_scenario_file
-from pastry_ref.world import PastryModel
+from pastry_ref.check.model import PastryModel, properties
+from pastry_ref.check.scenario_file import ScenarioFileError, load_scenario_file
+from pastry_ref.cli.main import main
+from pastry_ref.system.invariants import SAFETY_PROPERTIES
 
 JOIN_SCENARIOS = sorted(s.name for s in scenarios() if s.name.startswith("join/"))
 BIG = {"join/three-concurrent/consistent", "join/lookups-during-joins/consistent"}

@@ -12,17 +12,17 @@ from collections import deque
 import attrs
 import pytest
 
-from pastry_ref import invariants as inv
-from pastry_ref.config import Config, JoinProtocol
-from pastry_ref.drive import build_ring, quiesce
+from pastry_ref.check.model import PastryModel
 from pastry_ref.errors import InvalidId, PastryRefError
-from pastry_ref.messages import JoinDone, JoinRequest, LSProbe
-from pastry_ref.node import Status, accepts
-from pastry_ref.world import (
+from pastry_ref.node.messages import JoinDone, JoinRequest, LSProbe
+from pastry_ref.node.step import Status, accepts
+from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.system import invariants as inv
+from pastry_ref.system.drive import build_ring, quiesce
+from pastry_ref.system.world import (
     Envelope,
     Join,
     Lookup,
-    PastryModel,
     ReceiveMessage,
     World,
     WorldAction,

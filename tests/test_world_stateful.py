@@ -48,12 +48,12 @@ from hypothesis.stateful import (
 )
 
 from model_check import Violation
-from pastry_ref import invariants as inv
-from pastry_ref.config import Config
-from pastry_ref.drive import settle
-from pastry_ref.messages import JoinRequest, LSProbe, LSProbeReply
-from pastry_ref.node import Status
-from pastry_ref.world import (
+from pastry_ref.node.messages import JoinRequest, LSProbe, LSProbeReply
+from pastry_ref.node.step import Status
+from pastry_ref.ring.config import Config
+from pastry_ref.system import invariants as inv
+from pastry_ref.system.drive import settle
+from pastry_ref.system.world import (
     Crash,
     Drop,
     FireTimer,

@@ -13,7 +13,7 @@ import pytest
 from model_check import Scenario, Verdict, registry
 from model_check import cli as mc_cli
 from model_check.examples import BrokenMutex
-from pastry_ref.cli import main
+from pastry_ref.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def engine_scenarios_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about the engine's command, not about other packages' scenarios."""
-    monkeypatch.setattr(mc_cli, "PLUGINS", ())
+    monkeypatch.setattr(mc_cli, "PROVIDERS", "model_check.no-such-group")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 import attrs
 
 from pastry_ref.errors import PastryRefError
-from pastry_ref.leaf_set import LeafSet
-from pastry_ref.neighborhood import Neighborhood
-from pastry_ref.routing_table import RoutingTable
+from pastry_ref.tables.leaf_set import LeafSet
+from pastry_ref.tables.neighborhood import Neighborhood
+from pastry_ref.tables.routing_table import RoutingTable
 
 __all__ = [
     "Hop",

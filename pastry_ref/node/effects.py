@@ -13,8 +13,8 @@ from typing import TypeAlias
 
 import attrs
 
-from pastry_ref.messages import Message
-from pastry_ref.timers import Timer
+from pastry_ref.node.messages import Message
+from pastry_ref.node.timers import Timer
 
 __all__ = ["CancelTimer", "Deliver", "Effect", "Forward", "Send", "SetTimer", "Update"]
 

@@ -15,12 +15,12 @@ import math
 import random
 from typing import Any, TextIO
 
-from pastry_ref.config import Config
-from pastry_ref.drive import build_ring
 from pastry_ref.errors import PastryRefError
-from pastry_ref.oracle import ideal_leaf_set, ideal_tables, root
-from pastry_ref.proximity import EuclideanPlane
-from pastry_ref.routing import NodeTables, RouteRule, follow
+from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables, root
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.proximity import EuclideanPlane
+from pastry_ref.system.drive import build_ring
+from pastry_ref.tables.routing import NodeTables, RouteRule, follow
 
 __all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo"]
 
@@ -154,7 +154,7 @@ def run_join_demo(nodes: int, seed: int, out: TextIO | None = None) -> int:
 
 def run_check_demo(out: TextIO | None = None) -> int:
     """Part 3: model-check two concurrent joins under both protocols."""
-    import pastry_ref.scenarios  # noqa: F401 - registers the join scenarios
+    import pastry_ref.check.scenarios  # noqa: F401 - registers the join scenarios
     from model_check import check, render_trace
     from model_check.registry import get
 

@@ -17,14 +17,14 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from pastry_ref.config import Config
 from pastry_ref.errors import PastryRefError
-from pastry_ref.ids import IdSpace
-from pastry_ref.leaf_set import LeafSet
-from pastry_ref.neighborhood import Neighborhood
-from pastry_ref.proximity import ConstantProximity, Proximity
-from pastry_ref.routing import NodeTables
-from pastry_ref.routing_table import RoutingTable, cell_of
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import ConstantProximity, Proximity
+from pastry_ref.tables.leaf_set import LeafSet
+from pastry_ref.tables.neighborhood import Neighborhood
+from pastry_ref.tables.routing import NodeTables
+from pastry_ref.tables.routing_table import RoutingTable, cell_of
 
 __all__ = [
     "TableViolation",

@@ -14,7 +14,7 @@ from typing import TypeAlias
 
 import attrs
 
-from pastry_ref.messages import JoinRequest, Lookup
+from pastry_ref.node.messages import JoinRequest, Lookup
 
 __all__ = ["HopTimeout", "KeepAlive", "ProbeTimeout", "RowMaintenance", "Timer", "timer_order"]
 

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 
 import attrs
 
-from pastry_ref.config import Config
-from pastry_ref.effects import Send
 from pastry_ref.errors import PastryRefError
-from pastry_ref.node import accepts, armed_timers
-from pastry_ref.timers import RowMaintenance
-from pastry_ref.world import FireTimer, Join, ReceiveMessage, World, WorldAction, WorldSpec
+from pastry_ref.node.effects import Send
+from pastry_ref.node.step import accepts, armed_timers
+from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.ring.config import Config
+from pastry_ref.system.world import FireTimer, Join, ReceiveMessage, World, WorldAction, WorldSpec
 
 __all__ = ["Livelock", "apply_counting", "build_ring", "quiesce", "settle"]
 

@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
 
-    from pastry_ref import demo
+    from pastry_ref.cli import demo
 
     demo.add_command(sub)
 

@@ -1,6 +1,6 @@
 """The wire vocabulary: every message a node sends, one frozen class per message type.
 
-Owns: the message classes. Each is handled by exactly one handler in ``pastry_ref.node``, and
+Owns: the message classes. Each is handled by exactly one handler in ``pastry_ref.node.step``, and
 the World's action that delivers it is named ``Receive<Type>`` (ReceiveJoinRequest,
 ReceiveLSProbe, ...), the names of the published TLA+ model where it has one. Every message
 names its sender in ``src``. Node sets travel as sorted tuples of ids, never as containers, so

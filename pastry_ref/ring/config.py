@@ -13,7 +13,7 @@ import enum
 import attrs
 
 from pastry_ref.errors import ConfigError
-from pastry_ref.ids import IdSpace
+from pastry_ref.ring.ids import IdSpace
 
 __all__ = ["Config", "JoinProtocol"]
 

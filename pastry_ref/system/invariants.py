@@ -1,7 +1,8 @@
 """Named invariants and properties of a World.
 
 Owns: the predicates of spec/invariants.md. Each returns named violations (never a bare
-False), and ``properties`` packages them as ``model_check`` properties by name.
+False), and the property table names them for ``pastry_ref.check``, which presents them to
+the engine.
 "Ready" means status ready; under the paper's join every node that finished joining is ready.
 "Live" means not crashed and not left: a node that is down is dead, so every ready node is live.
 Spec: spec/invariants.md (LSetInv, RoutingTablePrefix, HalfNeighbor, NeighborClosest,
@@ -14,32 +15,31 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 
-from model_check import (
-    Always,
-    AlwaysOnTransition,
-    Convergence,
-    ConvergenceCheck,
-    Property,
-    Violation,
-)
-from pastry_ref.effects import Deliver
+import attrs
+
 from pastry_ref.errors import PastryRefError
-from pastry_ref.ids import IdSpace
-from pastry_ref.messages import Lookup as LookupMsg
-from pastry_ref.node import NodeState, Status
-from pastry_ref.oracle import check_routing_table, ideal_leaf_set, root
-from pastry_ref.routing import NodeTables, RoutingLoop, follow
-from pastry_ref.world import Lookup, ReceiveMessage, World, WorldAction
+from pastry_ref.node.effects import Deliver
+from pastry_ref.node.messages import Lookup as LookupMsg
+from pastry_ref.node.step import NodeState, Status
+from pastry_ref.oracle.ideal import check_routing_table, ideal_leaf_set, root
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.system.world import Lookup, ReceiveMessage, World, WorldAction
+from pastry_ref.tables.routing import NodeTables, RoutingLoop, follow
 
 __all__ = [
+    "ALL_CHECKS",
+    "CONVERGENCE_PROPERTIES",
     "EXHAUSTIVE_KEYS_MAX_BITS",
     "INVARIANTS",
     "SAFETY_PROPERTIES",
+    "TRANSITION_PROPERTIES",
+    "Violation",
     "all_ready",
     "consistency",
     "converged",
     "correct_delivery",
     "correct_delivery_after_repair",
+    "delivers",
     "delivery_arcs",
     "half_neighbor",
     "leaf_sets_ideal",
@@ -48,10 +48,22 @@ __all__ = [
     "no_dead_in_leaf_sets",
     "no_failed_in_tables",
     "no_stuck_messages",
-    "properties",
     "property_names",
     "routing_table_prefix",
+    "statement",
 ]
+
+
+@attrs.frozen(slots=True)
+class Violation:
+    """One named way in which a state or transition breaks a property, with a readable detail."""
+
+    name: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.detail}" if self.detail else self.name
+
 
 # Up to this many bits, "every key" means every key; above, the keys where a root can change.
 EXHAUSTIVE_KEYS_MAX_BITS = 12
@@ -387,15 +399,9 @@ def no_stuck_messages(world: World) -> list[Violation]:
     ]
 
 
-# -- packaging -----------------------------------------------------------------------------------
-def _statement(fn: Callable[..., object]) -> str:
-    """A property's one-line statement: the first line of its evaluator's docstring."""
-    return (fn.__doc__ or "").splitlines()[0]
-
-
-def _goal(fn: Callable[[World], list[Violation]]) -> Callable[[World], bool]:
-    return lambda w: not fn(w)
-
+# -- the property table ---------------------------------------------------------------------
+ALL_CHECKS: tuple[str, ...] = ("terminal", "reachable", "no-cycle")
+"""The three parts of convergence (docs/model_checking.md)."""
 
 INVARIANTS: dict[str, Callable[[World], list[Violation]]] = {
     "LSetInv": lset_inv,
@@ -406,54 +412,42 @@ INVARIANTS: dict[str, Callable[[World], list[Violation]]] = {
     "NoFailedInTables": no_failed_in_tables,
 }
 
-_TRANSITION: dict[str, Callable[[World, WorldAction, World], list[Violation]]] = {
+TRANSITION_PROPERTIES: dict[str, Callable[[World, WorldAction, World], list[Violation]]] = {
     "CorrectDelivery": correct_delivery,
     "CorrectDeliveryAfterRepair": correct_delivery_after_repair,
 }
 
-_CONVERGENCE: dict[str, tuple[Callable[[World], list[Violation]], tuple[ConvergenceCheck, ...]]] = {
+CONVERGENCE_PROPERTIES: dict[str, tuple[Callable[[World], list[Violation]], tuple[str, ...]]] = {
     "Converged": (
         converged,
-        (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
+        ALL_CHECKS,
     ),
     "NoDeadInLeafSets": (
         no_dead_in_leaf_sets,
-        (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
+        ALL_CHECKS,
     ),
     "AllReady": (
         all_ready,
-        (ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE, ConvergenceCheck.NO_CYCLE),
+        ALL_CHECKS,
     ),
-    "NoStuckMessages": (no_stuck_messages, (ConvergenceCheck.TERMINAL,)),
+    "NoStuckMessages": (no_stuck_messages, ("terminal",)),
 }
 
 
-SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, *_TRANSITION)
+SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, *TRANSITION_PROPERTIES)
 """The state and transition properties: the ones partial-order reduction may apply to."""
 
 
 def property_names() -> tuple[str, ...]:
     """Every property name a scenario may ask for, in the default order."""
-    return (*SAFETY_PROPERTIES, *_CONVERGENCE)
+    return (*SAFETY_PROPERTIES, *CONVERGENCE_PROPERTIES)
 
 
-def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:
-    """The named properties as model_check properties (all of them by default)."""
-    chosen = tuple(names) if names is not None else property_names()
-    out: list[Property] = []
-    for name in chosen:
-        if name in INVARIANTS:
-            fn = INVARIANTS[name]
-            out.append(Always(name, fn, _statement(fn)))
-        elif name in _TRANSITION:
-            tf = _TRANSITION[name]
-            out.append(AlwaysOnTransition(name, tf, _statement(tf), observes=_delivers))
-        elif name in _CONVERGENCE:
-            fn, checks = _CONVERGENCE[name]
-            out.append(Convergence(name, _goal(fn), _statement(fn), checks))
-        else:
-            raise PastryRefError(
-                f"check.properties: unknown property {name!r}; expected one of "
-                f"{', '.join(property_names())}"
-            )
-    return tuple(out)
+def statement(fn: Callable[..., object]) -> str:
+    """A property's one-line statement: the first line of its evaluator's docstring."""
+    return (fn.__doc__ or "").splitlines()[0]
+
+
+def delivers(action: WorldAction) -> bool:
+    """Whether ``action`` can deliver a lookup (what the transition properties observe)."""
+    return _delivers(action)

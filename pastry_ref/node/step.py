@@ -20,10 +20,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from pastry_ref.config import Config, JoinProtocol
-from pastry_ref.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
-from pastry_ref.leaf_set import LeafSet
-from pastry_ref.messages import (
+from pastry_ref.node.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
+from pastry_ref.node.messages import (
     Announce,
     AnnounceReply,
     Departure,
@@ -44,11 +42,7 @@ from pastry_ref.messages import (
     RowReply,
     RowRequest,
 )
-from pastry_ref.neighborhood import Neighborhood
-from pastry_ref.proximity import ConstantProximity
-from pastry_ref.routing import RouteDecision, next_hop
-from pastry_ref.routing_table import RoutingTable, cell_of
-from pastry_ref.timers import (
+from pastry_ref.node.timers import (
     HopTimeout,
     KeepAlive,
     ProbeTimeout,
@@ -56,6 +50,12 @@ from pastry_ref.timers import (
     Timer,
     timer_order,
 )
+from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.ring.proximity import ConstantProximity
+from pastry_ref.tables.leaf_set import LeafSet
+from pastry_ref.tables.neighborhood import Neighborhood
+from pastry_ref.tables.routing import RouteDecision, next_hop
+from pastry_ref.tables.routing_table import RoutingTable, cell_of
 
 __all__ = [
     "Depart",

@@ -4,8 +4,8 @@ Owns: ``World`` (every node's state, the in-flight network as a sorted multiset,
 environment may still do), its actions (``Join``, ``Lookup``, ``Crash``, ``Leave``,
 ``Receive<Type>`` for each in-flight message a node accepts, ``Drop`` and ``Duplicate`` on a
 lossy or duplicating network, ``Fire<Timer>`` for each timer that may fire), ``World.apply``,
-the scenario description ``WorldSpec``, and ``PastryModel``, which presents a World to
-``model_check``.
+and the scenario description ``WorldSpec``. The engine's view of a World lives in
+``pastry_ref.check.model``.
 Spec rules: R-WORLD-1 (network models), R-WORLD-2 (environment budget), R-WORLD-3 (a message
 waits until its destination accepts it), R-WORLD-4 (independence), R-WORLD-5 (crash-stop and
 leave), R-WORLD-6 (timer semantics any / quiet).
@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import attrs
 
-from model_check import BaseModel, Property
-from pastry_ref.config import Config, JoinProtocol
-from pastry_ref.effects import Effect, Send
 from pastry_ref.errors import PastryRefError
-from pastry_ref.messages import HopAck, LSProbe, LSProbeReply, Message
-from pastry_ref.node import (
+from pastry_ref.node.effects import Effect, Send
+from pastry_ref.node.messages import HopAck, LSProbe, LSProbeReply, Message
+from pastry_ref.node.step import (
     Depart,
     NodeState,
     Receive,
@@ -38,8 +35,7 @@ from pastry_ref.node import (
     armed_timers,
     step,
 )
-from pastry_ref.oracle import ideal_tables
-from pastry_ref.timers import (
+from pastry_ref.node.timers import (
     HopTimeout,
     KeepAlive,
     ProbeTimeout,
@@ -47,6 +43,8 @@ from pastry_ref.timers import (
     Timer,
     timer_order,
 )
+from pastry_ref.oracle.ideal import ideal_tables
+from pastry_ref.ring.config import Config
 
 __all__ = [
     "Crash",
@@ -58,7 +56,6 @@ __all__ = [
     "Leave",
     "Lookup",
     "NetworkModel",
-    "PastryModel",
     "ReceiveMessage",
     "TimerSemantics",
     "World",
@@ -570,91 +567,3 @@ class WorldSpec:
             (),
             self.timers,
         )
-
-
-class PastryModel(BaseModel[World, WorldAction]):
-    """A World as a ``model_check`` model. Properties come from ``pastry_ref.invariants``."""
-
-    def __init__(self, spec: WorldSpec, properties: Sequence[Property] = ()) -> None:
-        self.spec = spec
-        self._properties = tuple(properties)
-
-    def init_states(self) -> Sequence[World]:
-        return (self.spec.initial_world(),)
-
-    def actions(self, state: World) -> Sequence[WorldAction]:
-        return state.actions()
-
-    def next_state(self, state: World, action: WorldAction) -> World:
-        return state.apply(action)
-
-    def properties(self) -> Sequence[Property]:
-        return self._properties
-
-    def action_name(self, action: WorldAction) -> str:
-        return action.name
-
-    def independent(self, a: WorldAction, b: WorldAction) -> bool:
-        """R-WORLD-4: actions at different nodes commute and neither disables the other, except
-        two actions drawing on one shared budget (two drops, two duplications, two firings of a
-        periodic timer): spending it may disable the other."""
-        if isinstance(a, Drop | Duplicate) and type(a) is type(b):
-            return False
-        if _periodic(a) and _periodic(b):
-            return False
-        return a.at != b.at
-
-    def state_vars(self, state: World) -> Mapping[str, object]:
-        return {
-            "nodes": {n.id: _node_view(n) for n in state.started()},
-            "network": tuple((e.dest, e.msg) for e in state.network),
-            "joins_left": state.joins_left,
-            "lookups_left": state.lookups_left,
-            **_environment_view(state),
-        }
-
-
-def _periodic(a: WorldAction) -> bool:
-    return isinstance(a, FireTimer) and isinstance(a.timer, RowMaintenance)
-
-
-def _environment_view(w: World) -> dict[str, object]:
-    """The failure-related variables, only when the scenario has any (join traces stay short)."""
-    view: dict[str, object] = {}
-    if w.down or w.crashes_left or w.leaves_left:
-        view.update(down=w.down, crashes_left=w.crashes_left, leaves_left=w.leaves_left)
-    if w.drops_left:
-        view["drops_left"] = w.drops_left
-    if w.duplicates_left:
-        view["duplicates_left"] = w.duplicates_left
-    if w.periodic_left:
-        view["periodic_left"] = w.periodic_left
-    return view
-
-
-def _node_view(n: NodeState) -> Mapping[str, object]:
-    """A node as trace variables: the join's bookkeeping only under the consistent join."""
-    view: dict[str, object] = {
-        "status": n.status.value,
-        "left": n.leaf_set.left,
-        "right": n.leaf_set.right,
-        "table": tuple(sorted(n.routing_table.members())),
-    }
-    if n.config.join is JoinProtocol.CONSISTENT:
-        view.update(
-            probing=tuple(sorted(n.probing)),
-            leases=tuple(sorted(n.leases)),
-            lease_asked=tuple(sorted(n.lease_asked)),
-            lease_waiting=tuple(sorted(n.lease_waiting)),
-            granted_to=tuple(sorted(n.granted_to)),
-            helping=n.helping,
-        )
-    else:
-        view["version"] = n.version
-    if n.failed or n.pending or n.retried:
-        view.update(
-            failed=tuple(sorted(n.failed)),
-            retried=tuple(sorted(n.retried)),
-            pending=tuple(sorted((h, repr(m)) for h, m in n.pending)),
-        )
-    return view

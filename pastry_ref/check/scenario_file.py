@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from model_check import Scenario, Verdict
-from pastry_ref.config import Config, JoinProtocol
+from pastry_ref.check.model import PastryModel, properties
 from pastry_ref.errors import PastryRefError
-from pastry_ref.invariants import properties, property_names
-from pastry_ref.world import NetworkModel, PastryModel, TimerSemantics, WorldSpec
+from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.system.invariants import property_names
+from pastry_ref.system.world import NetworkModel, TimerSemantics, WorldSpec
 
 __all__ = ["ScenarioFileError", "load_scenario_file", "parse_scenario"]
 

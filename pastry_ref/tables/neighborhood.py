@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from pastry_ref.errors import ConfigError
-from pastry_ref.ids import IdSpace
-from pastry_ref.proximity import Proximity
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import Proximity
 
 __all__ = ["Neighborhood"]
 

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-from pastry_ref.config import Config
 from pastry_ref.errors import ConfigError
-from pastry_ref.ids import IdSpace
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.ids import IdSpace
 
 __all__ = ["LeafSet", "arc_covers", "nearest_on_side"]
 

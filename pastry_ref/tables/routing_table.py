@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from pastry_ref.errors import RoutingTableError
-from pastry_ref.ids import IdSpace
-from pastry_ref.proximity import Proximity
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import Proximity
 
 __all__ = ["RoutingTable", "cell_of"]
 

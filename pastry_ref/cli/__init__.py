@@ -1,0 +1,1 @@
+"""The ``pastry-ref`` command: argument parsing, exit codes, the demo."""
