@@ -22,8 +22,7 @@ import attrs
 
 from pastry_ref.node.timers import RowMaintenance
 from pastry_ref.ring.config import Config
-from pastry_ref.system.drive import apply_counting, build_ring, settle
-from pastry_ref.system.world import Crash, FireTimer
+from pastry_ref.system import Crash, FireTimer, apply_counting, build_ring, settle
 
 PAPER_RT_REPAIR_RPCS = 57
 

@@ -1,26 +1,67 @@
-"""The project's exceptions.
+"""The project's exceptions, by who is at fault.
 
-Owns: the error hierarchy. Every bad value the library refuses raises a subclass of
-``PastryRefError`` that is also a ``ValueError``, with a message naming the field, the value and
-the bound it broke, so a caller (or the CLI, which turns them into exit code 2) can show it as is.
+Owns: the error hierarchy (DESIGN §9). Every error pastry_ref raises derives from
+``PastryRefError``. Rule 1: the family says who is at fault and so which exit code the CLI
+gives: ``BadInput`` (a file, an option or a value a user wrote: exit 2), ``ApiMisuse`` (a caller
+of the library asked for something the state forbids: a bug in the caller), ``ProtocolViolation``
+(a foreign node broke the protocol: a verdict, exit 1) and ``BoundReached`` (a step or hop budget
+ran out: exit 3, or exit 1 when a property says so). Rule 2: a message names the field, the value
+and the expected form, so it can be shown as is, on one line.
+``BadInput`` is also a ``ValueError`` and ``ApiMisuse`` a ``RuntimeError``, so plain ``except``
+clauses keep working.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "InvalidId", "PastryRefError", "RoutingTableError"]
+__all__ = [
+    "ApiMisuse",
+    "BadInput",
+    "BoundReached",
+    "ConfigError",
+    "InvalidId",
+    "NotEnabled",
+    "PastryRefError",
+    "ProtocolViolation",
+    "RoutingTableError",
+]
 
 
-class PastryRefError(ValueError):
-    """Base class of every error pastry_ref raises on bad input."""
+class PastryRefError(Exception):
+    """The root of every error pastry_ref raises."""
 
 
-class ConfigError(PastryRefError):
+class BadInput(PastryRefError, ValueError):
+    """A value from outside (a file, an option, an argument) is malformed or out of range. The
+    CLI reports it as one line and exits with code 2."""
+
+
+class ConfigError(BadInput):
     """A configuration value (id space, leaf-set size, ...) is out of its allowed range."""
 
 
-class InvalidId(PastryRefError):
+class InvalidId(BadInput):
     """A node id or key is not an integer in [0, 2**bits)."""
 
 
-class RoutingTableError(PastryRefError):
+class RoutingTableError(BadInput):
     """A routing-table entry breaks the prefix rule R-RT-1, or names a cell that does not exist."""
+
+
+class ApiMisuse(PastryRefError, RuntimeError):
+    """A caller of the library asked for what the current state forbids (h11's
+    LocalProtocolError): applying an action that is not enabled, asking a node that is not part
+    of the World."""
+
+
+class NotEnabled(ApiMisuse):
+    """``World.apply`` was given an action that is not enabled in this World."""
+
+
+class ProtocolViolation(PastryRefError):
+    """A foreign implementation broke the protocol (h11's RemoteProtocolError): a verdict about
+    the other side, never bad input."""
+
+
+class BoundReached(PastryRefError):
+    """A budget ran out before the run ended: a route longer than its hop bound (a routing
+    loop), a network that did not go quiet within its step budget (a livelock)."""

@@ -53,8 +53,8 @@ from pastry_ref.node.messages import Message
 from pastry_ref.node.step import NodeState
 from pastry_ref.node.timers import HopTimeout, KeepAlive, ProbeTimeout, Timer
 from pastry_ref.ring.config import Config
+from pastry_ref.system import Join, Lookup, ReceiveMessage, World, WorldAction, WorldSpec
 from pastry_ref.system import invariants as inv
-from pastry_ref.system.world import Join, Lookup, ReceiveMessage, World, WorldAction, WorldSpec
 
 REWRITE_ENV = "PASTRY_REF_REWRITE"
 SEPARATOR = "----"

@@ -70,8 +70,7 @@ from pastry_ref.node.timers import (
 )
 from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables
 from pastry_ref.ring.config import Config, JoinProtocol
-from pastry_ref.system.drive import settle
-from pastry_ref.system.world import (
+from pastry_ref.system import (
     Crash,
     Drop,
     Duplicate,
@@ -84,8 +83,9 @@ from pastry_ref.system.world import (
     World,
     WorldAction,
     WorldSpec,
+    settle,
 )
-from pastry_ref.system.world import Lookup as LookupAction
+from pastry_ref.system import Lookup as LookupAction
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
 

@@ -23,8 +23,8 @@ from pastry_ref.node.messages import LSProbe
 from pastry_ref.node.step import NodeState, StartFirst, Status, step
 from pastry_ref.oracle.ideal import ideal_tables, root
 from pastry_ref.ring.config import Config
+from pastry_ref.system import Envelope, Join, Lookup, ReceiveMessage, World
 from pastry_ref.system import invariants as inv
-from pastry_ref.system.world import Envelope, Join, Lookup, ReceiveMessage, World
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
 

@@ -56,8 +56,8 @@ from pastry_ref.node.step import (
 )
 from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.system import Join, ReceiveMessage, WorldSpec
 from pastry_ref.system import invariants as inv
-from pastry_ref.system.world import Join, ReceiveMessage, WorldSpec
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
 
@@ -634,7 +634,7 @@ def test_R_CJ_1_joiner_goes_dead_wait_ok_ready() -> None:
     """R-CJ-1 (LuPastry): the joiner's statuses, over a whole join, are dead, wait, ok, ready
     in that order, each once."""
     from pastry_ref.system.drive import quiesce
-    from pastry_ref.system.world import Join, WorldSpec
+    from pastry_ref.system import Join, WorldSpec
 
     world = WorldSpec(CFG, RING, ((100, 10),)).initial_world()
     seen = [world.node(100).status]

@@ -19,7 +19,7 @@ from pastry_ref.errors import PastryRefError
 from pastry_ref.node.timers import RowMaintenance
 from pastry_ref.oracle.ideal import ideal_leaf_set, root
 from pastry_ref.ring.config import Config
-from pastry_ref.system.drive import apply_counting, build_ring, settle
+from pastry_ref.system import Crash, FireTimer, World, WorldSpec, apply_counting, build_ring, settle
 from pastry_ref.system.invariants import (
     all_ready,
     consistency,
@@ -28,7 +28,6 @@ from pastry_ref.system.invariants import (
     no_failed_in_tables,
     no_stuck_messages,
 )
-from pastry_ref.system.world import Crash, FireTimer, World, WorldSpec
 from pastry_ref.tables.routing import NodeTables, follow
 
 Ring = tuple[Config, World, list[int]]

@@ -17,9 +17,7 @@ from pastry_ref.errors import InvalidId, PastryRefError
 from pastry_ref.node.messages import JoinDone, JoinRequest, LSProbe
 from pastry_ref.node.step import Status, accepts
 from pastry_ref.ring.config import Config, JoinProtocol
-from pastry_ref.system import invariants as inv
-from pastry_ref.system.drive import build_ring, quiesce
-from pastry_ref.system.world import (
+from pastry_ref.system import (
     Envelope,
     Join,
     Lookup,
@@ -27,7 +25,10 @@ from pastry_ref.system.world import (
     World,
     WorldAction,
     WorldSpec,
+    build_ring,
+    quiesce,
 )
+from pastry_ref.system import invariants as inv
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
 INITIAL = (10, 90, 170)

@@ -51,9 +51,7 @@ from model_check import Violation
 from pastry_ref.node.messages import JoinRequest, LSProbe, LSProbeReply
 from pastry_ref.node.step import Status
 from pastry_ref.ring.config import Config
-from pastry_ref.system import invariants as inv
-from pastry_ref.system.drive import settle
-from pastry_ref.system.world import (
+from pastry_ref.system import (
     Crash,
     Drop,
     FireTimer,
@@ -66,7 +64,9 @@ from pastry_ref.system.world import (
     World,
     WorldAction,
     WorldSpec,
+    settle,
 )
+from pastry_ref.system import invariants as inv
 
 # A run that needs more steps than this to fall quiet is taken to livelock.
 STEP_CAP = 100_000

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import model_check as mc
 from model_check import BaseModel, Property
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BadInput
 from pastry_ref.node.step import NodeState
 from pastry_ref.node.timers import RowMaintenance
 from pastry_ref.ring.config import JoinProtocol
+from pastry_ref.system import Drop, Duplicate, FireTimer, World, WorldAction, WorldSpec
 from pastry_ref.system import invariants as inv
-from pastry_ref.system.world import Drop, Duplicate, FireTimer, World, WorldAction, WorldSpec
 
 __all__ = ["PastryModel", "properties"]
 
@@ -59,7 +59,7 @@ def properties(names: Iterable[str] | None = None) -> tuple[Property, ...]:
                 )
             )
         else:
-            raise PastryRefError(
+            raise BadInput(
                 f"check.properties: unknown property {name!r}; expected one of "
                 f"{', '.join(inv.property_names())}"
             )

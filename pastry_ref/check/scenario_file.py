@@ -33,15 +33,15 @@ from typing import Any
 
 from model_check import Scenario, Verdict
 from pastry_ref.check.model import PastryModel, properties
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BadInput, PastryRefError
 from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.system import NetworkModel, TimerSemantics, WorldSpec
 from pastry_ref.system.invariants import property_names
-from pastry_ref.system.world import NetworkModel, TimerSemantics, WorldSpec
 
 __all__ = ["ScenarioFileError", "load_scenario_file", "parse_scenario"]
 
 
-class ScenarioFileError(PastryRefError):
+class ScenarioFileError(BadInput):
     """A scenario file is unreadable, not TOML, or does not follow the format."""
 
 

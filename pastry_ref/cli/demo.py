@@ -15,11 +15,11 @@ import math
 import random
 from typing import Any, TextIO
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BadInput
 from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables, root
 from pastry_ref.ring.config import Config
 from pastry_ref.ring.proximity import EuclideanPlane
-from pastry_ref.system.drive import build_ring
+from pastry_ref.system import build_ring
 from pastry_ref.tables.routing import NodeTables, RouteRule, follow
 
 __all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo"]
@@ -59,9 +59,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def run_demo(nodes: int, seed: int, key_name: str, lookups: int, out: TextIO | None = None) -> int:
     if nodes < 1:
-        raise PastryRefError(f"--nodes: expected a ring of at least 1 node, got {nodes}")
+        raise BadInput(f"--nodes: expected a ring of at least 1 node, got {nodes}")
     if lookups < 0:
-        raise PastryRefError(f"--lookups: expected a count >= 0, got {lookups}")
+        raise BadInput(f"--lookups: expected a count >= 0, got {lookups}")
     config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
     space = config.space
     rng = random.Random(seed)
@@ -124,7 +124,7 @@ def run_demo(nodes: int, seed: int, key_name: str, lookups: int, out: TextIO | N
 def run_join_demo(nodes: int, seed: int, out: TextIO | None = None) -> int:
     """Part 2: a ring built by sequential consistent joins, judged by the oracle."""
     if nodes < 1:
-        raise PastryRefError(f"--joins: expected a ring of at least 1 node, got {nodes}")
+        raise BadInput(f"--joins: expected a ring of at least 1 node, got {nodes}")
     config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
     rng = random.Random(seed + 1)
     ids = list(dict.fromkeys(rng.getrandbits(config.space.bits) for _ in range(nodes)))

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BadInput
 from pastry_ref.ring.config import Config
 from pastry_ref.ring.ids import IdSpace
 from pastry_ref.ring.proximity import ConstantProximity, Proximity
@@ -41,7 +41,7 @@ def _live(live_ids: Iterable[int], space: IdSpace) -> list[int]:
     """Validated, de-duplicated, sorted live ids; refuses an empty ring."""
     ids = sorted(set(space.check_all(live_ids, "live_ids")))
     if not ids:
-        raise PastryRefError("live_ids: expected at least one live node, got none")
+        raise BadInput("live_ids: expected at least one live node, got none")
     return ids
 
 
@@ -95,7 +95,7 @@ def replica_set(key: int, live_ids: Iterable[int], k: int, space: IdSpace) -> tu
     """The ``k`` live nodes closest to ``key``, closest first (all of them if fewer) (R-ORC-3)."""
     space.check(key, "key")
     if not isinstance(k, int) or k < 0:
-        raise PastryRefError(f"k: expected an integer >= 0, got {k!r}")
+        raise BadInput(f"k: expected an integer >= 0, got {k!r}")
     ids = _live(live_ids, space)
     return tuple(heapq.nsmallest(k, ids, key=lambda n: space.closeness(n, key)))
 

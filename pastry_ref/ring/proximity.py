@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BadInput
 
 __all__ = [
     "ConstantProximity",
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-class UnknownNode(PastryRefError):
+class UnknownNode(BadInput):
     """A metric was asked about a node it has no position or row for."""
 
 

@@ -15,17 +15,19 @@ from collections.abc import Sequence
 
 import attrs
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BoundReached
 from pastry_ref.node.effects import Send
 from pastry_ref.node.step import accepts, armed_timers
 from pastry_ref.node.timers import RowMaintenance
 from pastry_ref.ring.config import Config
-from pastry_ref.system.world import FireTimer, Join, ReceiveMessage, World, WorldAction, WorldSpec
+from pastry_ref.system.actions import FireTimer, Join, ReceiveMessage, WorldAction
+from pastry_ref.system.spec import WorldSpec
+from pastry_ref.system.world import World
 
 __all__ = ["Livelock", "apply_counting", "build_ring", "quiesce", "settle"]
 
 
-class Livelock(PastryRefError):
+class Livelock(BoundReached):
     """The network did not go quiet within the step budget."""
 
 

@@ -23,7 +23,8 @@ from pastry_ref.node.messages import Lookup as LookupMsg
 from pastry_ref.node.step import NodeState, Status
 from pastry_ref.oracle.ideal import check_routing_table, ideal_leaf_set, root
 from pastry_ref.ring.ids import IdSpace
-from pastry_ref.system.world import Lookup, ReceiveMessage, World, WorldAction
+from pastry_ref.system.actions import Lookup, ReceiveMessage, WorldAction
+from pastry_ref.system.world import World
 from pastry_ref.tables.routing import NodeTables, RoutingLoop, follow
 
 __all__ = [

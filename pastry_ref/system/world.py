@@ -1,33 +1,27 @@
-"""The whole system as one immutable value, and a model for the checker.
+"""The whole system as one immutable value.
 
 Owns: ``World`` (every node's state, the in-flight network as a sorted multiset, and what the
-environment may still do), its actions (``Join``, ``Lookup``, ``Crash``, ``Leave``,
-``Receive<Type>`` for each in-flight message a node accepts, ``Drop`` and ``Duplicate`` on a
-lossy or duplicating network, ``Fire<Timer>`` for each timer that may fire), ``World.apply``,
-and the scenario description ``WorldSpec``. The engine's view of a World lives in
-``pastry_ref.check.model``.
-Spec rules: R-WORLD-1 (network models), R-WORLD-2 (environment budget), R-WORLD-3 (a message
-waits until its destination accepts it), R-WORLD-4 (independence), R-WORLD-5 (crash-stop and
-leave), R-WORLD-6 (timer semantics any / quiet).
+environment may still do), ``World.actions`` (every enabled action, in a deterministic order)
+and ``World.apply``. The engine's view of a World lives in ``pastry_ref.check.model``.
+Spec rules: R-WORLD-2 (environment budget), R-WORLD-3 (a message waits until its destination
+accepts it), R-WORLD-5 (crash-stop and leave), R-WORLD-6 (when a timer may fire).
 """
 
 from __future__ import annotations
 
 import bisect
-import enum
-from typing import Any, TypeAlias
+from typing import Any
 
 import attrs
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import ApiMisuse, NotEnabled
 from pastry_ref.node.effects import Effect, Send
-from pastry_ref.node.messages import HopAck, LSProbe, LSProbeReply, Message
+from pastry_ref.node.messages import HopAck, LSProbe, LSProbeReply
 from pastry_ref.node.step import (
     Depart,
     NodeState,
     Receive,
     RouteKey,
-    StartFirst,
     StartJoin,
     Status,
     TimerFired,
@@ -43,199 +37,23 @@ from pastry_ref.node.timers import (
     Timer,
     timer_order,
 )
-from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.ring.config import Config
 
-__all__ = [
-    "Crash",
-    "Drop",
-    "Duplicate",
-    "Envelope",
-    "FireTimer",
-    "Join",
-    "Leave",
-    "Lookup",
-    "NetworkModel",
-    "ReceiveMessage",
-    "TimerSemantics",
-    "World",
-    "WorldAction",
-    "WorldSpec",
-]
+__all__ = ["World"]
 
 
-class NetworkModel(enum.Enum):
-    """R-WORLD-1: what the network may do to a message besides delivering it once."""
-
-    RELIABLE = "reliable"  # unordered, never lost, never duplicated
-    LOSSY = "lossy"  # may lose messages: Drop, within the scenario's budget
-    DUPLICATING = "duplicating"  # may duplicate messages: Duplicate, within the budget
-
-
-class TimerSemantics(enum.Enum):
-    """R-WORLD-6: when an armed timer may fire."""
-
-    ANY = "any"  # at any moment: false suspicion under asynchrony
-    QUIET = "quiet"  # only when nothing it waits for is in flight: a perfect failure detector
-
-
-def _canon(x: object) -> Any:
-    """A total order over message fields: ints, bools, None and tuples of them."""
-    if x is None:
-        return (0,)
-    if isinstance(x, bool | int):
-        return (1, int(x))
-    if isinstance(x, tuple):
-        return (2, tuple(_canon(v) for v in x))
-    if attrs.has(type(x)):  # a message inside a message (HopAck)
-        fields = tuple(getattr(x, f.name) for f in attrs.fields(type(x)))  # type: ignore[arg-type]
-        return (3, type(x).__name__, _canon(fields))
-    raise TypeError(f"cannot order message field {x!r}")
-
-
-@attrs.frozen(slots=True)
-class Envelope:
-    """A message in flight to ``dest``. ``order`` is its place in the network's sorted multiset."""
-
-    dest: int
-    msg: Message
-    order: Any = attrs.field(eq=False, hash=False, repr=False, init=False)
-
-    def __attrs_post_init__(self) -> None:
-        fields = tuple(getattr(self.msg, f.name) for f in attrs.fields(type(self.msg)))
-        object.__setattr__(self, "order", (self.dest, type(self.msg).__name__, _canon(fields)))
-
-
-# -- actions -----------------------------------------------------------------------------------
-@attrs.frozen(slots=True)
-class Join:
-    """Environment: ``node`` starts joining through ``seed`` (TLA+ Join)."""
-
-    node: int
-    seed: int
-
-    @property
-    def name(self) -> str:
-        return "Join"
-
-    @property
-    def at(self) -> int:
-        return self.node
-
-
-@attrs.frozen(slots=True)
-class Lookup:
-    """Environment: the application at ``origin`` routes lookup number ``payload`` to ``key``."""
-
-    origin: int
-    key: int
-    payload: int
-
-    @property
-    def name(self) -> str:
-        return "Lookup"
-
-    @property
-    def at(self) -> int:
-        return self.origin
-
-
-@attrs.frozen(slots=True)
-class ReceiveMessage:
-    """Network: ``dest`` receives ``msg``; named ``Receive<MessageType>``."""
-
-    dest: int
-    msg: Message
-
-    @property
-    def name(self) -> str:
-        return "Receive" + type(self.msg).__name__
-
-    @property
-    def at(self) -> int:
-        return self.dest
-
-
-@attrs.frozen(slots=True)
-class Crash:
-    """Environment: ``node`` crashes and stops, without warning (R-WORLD-5)."""
-
-    node: int
-
-    @property
-    def name(self) -> str:
-        return "Crash"
-
-    @property
-    def at(self) -> int:
-        return self.node
-
-
-@attrs.frozen(slots=True)
-class Leave:
-    """Environment: ready ``node`` leaves gracefully, telling its leaf set (R-WORLD-5)."""
-
-    node: int
-
-    @property
-    def name(self) -> str:
-        return "Leave"
-
-    @property
-    def at(self) -> int:
-        return self.node
-
-
-@attrs.frozen(slots=True)
-class Drop:
-    """Network (lossy): the message ``msg`` to ``dest`` is lost (R-WORLD-1)."""
-
-    dest: int
-    msg: Message
-
-    @property
-    def name(self) -> str:
-        return "Drop"
-
-    @property
-    def at(self) -> int:
-        return self.dest
-
-
-@attrs.frozen(slots=True)
-class Duplicate:
-    """Network (duplicating): the message ``msg`` to ``dest`` is duplicated (R-WORLD-1)."""
-
-    dest: int
-    msg: Message
-
-    @property
-    def name(self) -> str:
-        return "Duplicate"
-
-    @property
-    def at(self) -> int:
-        return self.dest
-
-
-@attrs.frozen(slots=True)
-class FireTimer:
-    """Time: ``timer`` fires at ``node``; named ``Fire<Timer>`` (FireKeepAlive, ...)."""
-
-    node: int
-    timer: Timer
-
-    @property
-    def name(self) -> str:
-        return "Fire" + type(self.timer).__name__
-
-    @property
-    def at(self) -> int:
-        return self.node
-
-
-WorldAction: TypeAlias = (
-    Join | Lookup | Crash | Leave | ReceiveMessage | Drop | Duplicate | FireTimer
+from pastry_ref.system.actions import (
+    Crash,
+    Drop,
+    Duplicate,
+    Envelope,
+    FireTimer,
+    Join,
+    Leave,
+    Lookup,
+    ReceiveMessage,
+    TimerSemantics,
+    WorldAction,
 )
 
 
@@ -266,7 +84,7 @@ class World:
     def node(self, node_id: int) -> NodeState:
         i = bisect.bisect_left(self.ids, node_id)
         if i == len(self.ids) or self.ids[i] != node_id:
-            raise PastryRefError(f"node {node_id} is not part of this world")
+            raise ApiMisuse(f"node {node_id} is not part of this world")
         return self.nodes[i]
 
     def started(self) -> tuple[NodeState, ...]:
@@ -347,7 +165,7 @@ class World:
         """The next World and the effects the acting node produced (upcalls included)."""
         if isinstance(action, Join):
             if (action.node, action.seed) not in self.joins_left:
-                raise PastryRefError(f"{action} is not enabled")
+                raise NotEnabled(f"{action} is not enabled")
             rest = tuple(j for j in self.joins_left if j != (action.node, action.seed))
             world = attrs.evolve(self, joins_left=rest)
             return world._run(action.node, StartJoin(action.seed), self.network)
@@ -357,7 +175,7 @@ class World:
                 entry not in self.lookups_left
                 or self.node(action.origin).status is not Status.READY
             ):
-                raise PastryRefError(f"{action} is not enabled")
+                raise NotEnabled(f"{action} is not enabled")
             rest_l = tuple(e for e in self.lookups_left if e != entry)
             world = attrs.evolve(self, lookups_left=rest_l)
             return world._run(action.origin, RouteKey(action.key, action.payload), self.network)
@@ -370,7 +188,7 @@ class World:
                 or action.timer not in armed_timers(n)
                 or not self.may_fire(action.node, action.timer)
             ):
-                raise PastryRefError(f"{action} is not enabled")
+                raise NotEnabled(f"{action} is not enabled")
             world = self
             if isinstance(action.timer, RowMaintenance):
                 world = attrs.evolve(self, periodic_left=self.periodic_left - 1)
@@ -378,21 +196,19 @@ class World:
         env = Envelope(action.dest, action.msg)
         i = bisect.bisect_left(self.network, env.order, key=lambda e: e.order)
         if i == len(self.network) or self.network[i] != env:
-            raise PastryRefError(f"{action} is not enabled: no such message in flight")
+            raise NotEnabled(f"{action} is not enabled: no such message in flight")
         if isinstance(action, Drop):
             if not self.drops_left:
-                raise PastryRefError(f"{action} is not enabled: the network loses no message")
+                raise NotEnabled(f"{action} is not enabled: the network loses no message")
             lost = self.network[:i] + self.network[i + 1 :]
             return attrs.evolve(self, network=lost, drops_left=self.drops_left - 1), ()
         if isinstance(action, Duplicate):
             if not self.duplicates_left:
-                raise PastryRefError(f"{action} is not enabled: the network duplicates nothing")
+                raise NotEnabled(f"{action} is not enabled: the network duplicates nothing")
             more = (*self.network[:i], env, *self.network[i:])
             return attrs.evolve(self, network=more, duplicates_left=self.duplicates_left - 1), ()
         if not accepts(self.node(action.dest), action.msg):
-            raise PastryRefError(
-                f"{action} is not enabled: node {action.dest} does not take it now"
-            )
+            raise NotEnabled(f"{action} is not enabled: node {action.dest} does not take it now")
         network = self.network[:i] + self.network[i + 1 :]
         return self._run(action.dest, Receive(action.msg), network)
 
@@ -404,11 +220,11 @@ class World:
         node = self.node(x)
         if isinstance(action, Crash):
             if x not in self.crashes_left or node.status is Status.DEAD:
-                raise PastryRefError(f"{action} is not enabled")
+                raise NotEnabled(f"{action} is not enabled")
             world, effects = self, tuple[Effect, ...]()
         else:
             if x not in self.leaves_left or node.status is not Status.READY:
-                raise PastryRefError(f"{action} is not enabled")
+                raise NotEnabled(f"{action} is not enabled")
             world, effects = self._run(x, Depart(), self.network)
         i = bisect.bisect_left(self.ids, x)
         nodes = (*world.nodes[:i], NodeState.new(x, self.config), *world.nodes[i + 1 :])
@@ -437,133 +253,3 @@ class World:
                     continue
                 bisect.insort(net, Envelope(effect.dest, effect.msg), key=lambda e: e.order)
         return attrs.evolve(self, nodes=nodes, network=tuple(net)), result.effects
-
-
-@attrs.frozen(slots=True)
-class WorldSpec:
-    """A scenario's world: the config, the ready ring it starts from, the environment (joins,
-    lookups, crashes, leaves), the network model with its budget, and the timer semantics."""
-
-    config: Config
-    initial: tuple[int, ...]
-    joins: tuple[tuple[int, int], ...] = ()
-    lookups: tuple[tuple[int, int], ...] = ()
-    crashes: tuple[int, ...] = ()
-    leaves: tuple[int, ...] = ()
-    network: NetworkModel = NetworkModel.RELIABLE
-    drops: int = 0
-    duplicates: int = 0
-    periodic: int = 0
-    timers: TimerSemantics = TimerSemantics.QUIET
-
-    def __attrs_post_init__(self) -> None:
-        space = self.config.space
-        if not self.initial:
-            raise PastryRefError("initial.ready: expected at least one node")
-        space.check_all(self.initial, "initial.ready")
-        if len(set(self.initial)) != len(self.initial):
-            raise PastryRefError("initial.ready: node ids must be distinct")
-        joiners = [x for x, _ in self.joins]
-        for i, (x, seed) in enumerate(self.joins):
-            space.check(x, f"environment.joins[{i}][0]")
-            space.check(seed, f"environment.joins[{i}][1]")
-            if x in self.initial:
-                raise PastryRefError(
-                    f"environment.joins[{i}]: node {x} is already in initial.ready"
-                )
-            if seed == x:
-                raise PastryRefError(f"environment.joins[{i}]: node {x} cannot be its own seed")
-            if seed not in self.initial and seed not in joiners:
-                raise PastryRefError(
-                    f"environment.joins[{i}]: seed {seed} is not a node of the scenario "
-                    f"(expected one of initial.ready or another joiner)"
-                )
-        if len(set(joiners)) != len(joiners):
-            raise PastryRefError("environment.joins: each node may join once")
-        everyone = set(self.initial) | set(joiners)
-        for i, (origin, key) in enumerate(self.lookups):
-            space.check(key, f"environment.lookups[{i}][1]")
-            if origin not in everyone:
-                raise PastryRefError(
-                    f"environment.lookups[{i}]: origin {origin} is not a node of the scenario"
-                )
-        for field in ("crashes", "leaves"):
-            ids = getattr(self, field)
-            for i, x in enumerate(ids):
-                if x not in everyone:
-                    raise PastryRefError(
-                        f"environment.{field}[{i}]: {x} is not a node of the scenario "
-                        f"(expected one of initial.ready or a joiner)"
-                    )
-            if len(set(ids)) != len(ids):
-                raise PastryRefError(f"environment.{field}: each node may be listed once")
-        both = sorted(set(self.crashes) & set(self.leaves))
-        if both:
-            raise PastryRefError(
-                f"environment: node {both[0]} is listed in both crashes and leaves"
-            )
-        if not isinstance(self.network, NetworkModel):
-            raise PastryRefError(
-                f"network.model: expected one of {[m.value for m in NetworkModel]}, "
-                f"got {self.network!r}"
-            )
-        if not isinstance(self.timers, TimerSemantics):
-            raise PastryRefError(
-                f"protocol.timers: expected one of {[t.value for t in TimerSemantics]}, "
-                f"got {self.timers!r}"
-            )
-        for field, model in (
-            ("drops", NetworkModel.LOSSY),
-            ("duplicates", NetworkModel.DUPLICATING),
-        ):
-            budget = getattr(self, field)
-            if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-                raise PastryRefError(f"network.{field}: expected an integer >= 0, got {budget!r}")
-            if budget and self.network is not model:
-                raise PastryRefError(
-                    f"network.{field}: a budget needs network.model = {model.value!r}, "
-                    f"the model is {self.network.value!r}"
-                )
-            if self.network is model and not budget:
-                raise PastryRefError(
-                    f"network.{field}: a {model.value} network needs a budget >= 1 "
-                    "(the number of messages it may affect keeps the model finite)"
-                )
-        p = self.periodic
-        if not isinstance(p, int) or isinstance(p, bool) or p < 0:
-            raise PastryRefError(f"environment.periodic: expected an integer >= 0, got {p!r}")
-
-    def initial_world(self) -> World:
-        """The initial ring is converged: every node ready with the oracle's ideal tables."""
-        ids = tuple(sorted(set(self.initial) | {x for x, _ in self.joins}))
-        nodes: list[NodeState] = []
-        tables = ideal_tables(self.initial, self.config) if len(self.initial) > 1 else {}
-        for n in ids:
-            state = NodeState.new(n, self.config)
-            if n in self.initial:
-                state = step(state, StartFirst()).node
-                if n in tables:
-                    t = tables[n]
-                    state = attrs.evolve(
-                        state,
-                        leaf_set=t.leaf_set,
-                        routing_table=t.routing_table,
-                        neighborhood=t.neighborhood,
-                    )
-            nodes.append(state)
-        lookups = tuple((o, k, i) for i, (o, k) in enumerate(self.lookups))
-        return World(
-            self.config,
-            ids,
-            tuple(nodes),
-            (),
-            tuple(sorted(self.joins)),
-            lookups,
-            tuple(sorted(self.crashes)),
-            tuple(sorted(self.leaves)),
-            self.drops,
-            self.duplicates,
-            self.periodic,
-            (),
-            self.timers,
-        )

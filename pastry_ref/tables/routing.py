@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import BadInput, BoundReached
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.neighborhood import Neighborhood
 from pastry_ref.tables.routing_table import RoutingTable
@@ -139,18 +139,18 @@ class Route:
         return tuple(h.node for h in self.hops)
 
 
-class RoutingLoop(PastryRefError):
+class RoutingLoop(BoundReached):
     """A route came back to a node it had already visited (R-ROUTE-5 broken)."""
 
 
 def follow(key: int, start: int, tables: Mapping[int, NodeTables]) -> Route:
     """Route ``key`` from ``start`` by applying ``next_hop`` at every node until delivery.
 
-    Raises ``RoutingLoop`` if a node is visited twice and ``PastryRefError`` if a hop goes to a
+    Raises ``RoutingLoop`` if a node is visited twice and ``BadInput`` if a hop goes to a
     node that has no tables (not live).
     """
     if start not in tables:
-        raise PastryRefError(f"start: node {start} has no tables (not a live node)")
+        raise BadInput(f"start: node {start} has no tables (not a live node)")
     hops: list[Hop] = []
     seen: set[int] = set()
     node = start
@@ -166,7 +166,7 @@ def follow(key: int, start: int, tables: Mapping[int, NodeTables]) -> Route:
         if decision.deliver:
             return Route(key, tuple(hops))
         if decision.node not in tables:
-            raise PastryRefError(
+            raise BadInput(
                 f"route of key {key}: node {node} forwarded to {decision.node}, which has no tables"
             )
         node = decision.node

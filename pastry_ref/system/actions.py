@@ -1,0 +1,211 @@
+"""The actions of the World, and the network's envelope.
+
+Owns: the World's action classes (``Join``, ``Lookup``, ``Crash``, ``Leave``, ``Receive<Type>``
+for each in-flight message a node accepts, ``Drop`` and ``Duplicate`` on a lossy or duplicating
+network, ``Fire<Timer>`` for each timer that may fire), the network and timer models, and
+``Envelope`` (a message in flight, with its place in the network's sorted multiset). Rule: an
+action's ``name`` is the name spec/, traces and tests use; ``at`` is the node it acts at.
+Spec rules: R-WORLD-1 (network models), R-WORLD-6 (timer semantics any / quiet).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, TypeAlias
+
+import attrs
+
+from pastry_ref.node.messages import Message
+from pastry_ref.node.timers import (
+    Timer,
+)
+
+__all__ = [
+    "Crash",
+    "Drop",
+    "Duplicate",
+    "Envelope",
+    "FireTimer",
+    "Join",
+    "Leave",
+    "Lookup",
+    "NetworkModel",
+    "ReceiveMessage",
+    "TimerSemantics",
+    "WorldAction",
+]
+
+
+class NetworkModel(enum.Enum):
+    """R-WORLD-1: what the network may do to a message besides delivering it once."""
+
+    RELIABLE = "reliable"  # unordered, never lost, never duplicated
+    LOSSY = "lossy"  # may lose messages: Drop, within the scenario's budget
+    DUPLICATING = "duplicating"  # may duplicate messages: Duplicate, within the budget
+
+
+class TimerSemantics(enum.Enum):
+    """R-WORLD-6: when an armed timer may fire."""
+
+    ANY = "any"  # at any moment: false suspicion under asynchrony
+    QUIET = "quiet"  # only when nothing it waits for is in flight: a perfect failure detector
+
+
+def _canon(x: object) -> Any:
+    """A total order over message fields: ints, bools, None and tuples of them."""
+    if x is None:
+        return (0,)
+    if isinstance(x, bool | int):
+        return (1, int(x))
+    if isinstance(x, tuple):
+        return (2, tuple(_canon(v) for v in x))
+    if attrs.has(type(x)):  # a message inside a message (HopAck)
+        fields = tuple(getattr(x, f.name) for f in attrs.fields(type(x)))  # type: ignore[arg-type]
+        return (3, type(x).__name__, _canon(fields))
+    raise TypeError(f"cannot order message field {x!r}")
+
+
+@attrs.frozen(slots=True)
+class Envelope:
+    """A message in flight to ``dest``. ``order`` is its place in the network's sorted multiset."""
+
+    dest: int
+    msg: Message
+    order: Any = attrs.field(eq=False, hash=False, repr=False, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        fields = tuple(getattr(self.msg, f.name) for f in attrs.fields(type(self.msg)))
+        object.__setattr__(self, "order", (self.dest, type(self.msg).__name__, _canon(fields)))
+
+
+# -- actions -----------------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class Join:
+    """Environment: ``node`` starts joining through ``seed`` (TLA+ Join)."""
+
+    node: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return "Join"
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+@attrs.frozen(slots=True)
+class Lookup:
+    """Environment: the application at ``origin`` routes lookup number ``payload`` to ``key``."""
+
+    origin: int
+    key: int
+    payload: int
+
+    @property
+    def name(self) -> str:
+        return "Lookup"
+
+    @property
+    def at(self) -> int:
+        return self.origin
+
+
+@attrs.frozen(slots=True)
+class ReceiveMessage:
+    """Network: ``dest`` receives ``msg``; named ``Receive<MessageType>``."""
+
+    dest: int
+    msg: Message
+
+    @property
+    def name(self) -> str:
+        return "Receive" + type(self.msg).__name__
+
+    @property
+    def at(self) -> int:
+        return self.dest
+
+
+@attrs.frozen(slots=True)
+class Crash:
+    """Environment: ``node`` crashes and stops, without warning (R-WORLD-5)."""
+
+    node: int
+
+    @property
+    def name(self) -> str:
+        return "Crash"
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+@attrs.frozen(slots=True)
+class Leave:
+    """Environment: ready ``node`` leaves gracefully, telling its leaf set (R-WORLD-5)."""
+
+    node: int
+
+    @property
+    def name(self) -> str:
+        return "Leave"
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+@attrs.frozen(slots=True)
+class Drop:
+    """Network (lossy): the message ``msg`` to ``dest`` is lost (R-WORLD-1)."""
+
+    dest: int
+    msg: Message
+
+    @property
+    def name(self) -> str:
+        return "Drop"
+
+    @property
+    def at(self) -> int:
+        return self.dest
+
+
+@attrs.frozen(slots=True)
+class Duplicate:
+    """Network (duplicating): the message ``msg`` to ``dest`` is duplicated (R-WORLD-1)."""
+
+    dest: int
+    msg: Message
+
+    @property
+    def name(self) -> str:
+        return "Duplicate"
+
+    @property
+    def at(self) -> int:
+        return self.dest
+
+
+@attrs.frozen(slots=True)
+class FireTimer:
+    """Time: ``timer`` fires at ``node``; named ``Fire<Timer>`` (FireKeepAlive, ...)."""
+
+    node: int
+    timer: Timer
+
+    @property
+    def name(self) -> str:
+        return "Fire" + type(self.timer).__name__
+
+    @property
+    def at(self) -> int:
+        return self.node
+
+
+WorldAction: TypeAlias = (
+    Join | Lookup | Crash | Leave | ReceiveMessage | Drop | Duplicate | FireTimer
+)

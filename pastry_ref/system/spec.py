@@ -1,0 +1,152 @@
+"""A scenario's world, validated: ``WorldSpec`` and the initial World it describes.
+
+Owns: ``WorldSpec`` (config, initial ring, environment budget, network and timer models) and
+its validation, which names the scenario-file field of every bad value (``initial.ready``,
+``environment.joins[0][1]``, ...). Rule: validation happens here, once, at the boundary; the
+World never re-validates.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from pastry_ref.errors import BadInput
+from pastry_ref.node.step import (
+    NodeState,
+    StartFirst,
+    step,
+)
+from pastry_ref.oracle.ideal import ideal_tables
+from pastry_ref.ring.config import Config
+
+__all__ = ["WorldSpec"]
+
+
+from pastry_ref.system.actions import NetworkModel, TimerSemantics
+from pastry_ref.system.world import World
+
+
+@attrs.frozen(slots=True)
+class WorldSpec:
+    """A scenario's world: the config, the ready ring it starts from, the environment (joins,
+    lookups, crashes, leaves), the network model with its budget, and the timer semantics."""
+
+    config: Config
+    initial: tuple[int, ...]
+    joins: tuple[tuple[int, int], ...] = ()
+    lookups: tuple[tuple[int, int], ...] = ()
+    crashes: tuple[int, ...] = ()
+    leaves: tuple[int, ...] = ()
+    network: NetworkModel = NetworkModel.RELIABLE
+    drops: int = 0
+    duplicates: int = 0
+    periodic: int = 0
+    timers: TimerSemantics = TimerSemantics.QUIET
+
+    def __attrs_post_init__(self) -> None:
+        space = self.config.space
+        if not self.initial:
+            raise BadInput("initial.ready: expected at least one node")
+        space.check_all(self.initial, "initial.ready")
+        if len(set(self.initial)) != len(self.initial):
+            raise BadInput("initial.ready: node ids must be distinct")
+        joiners = [x for x, _ in self.joins]
+        for i, (x, seed) in enumerate(self.joins):
+            space.check(x, f"environment.joins[{i}][0]")
+            space.check(seed, f"environment.joins[{i}][1]")
+            if x in self.initial:
+                raise BadInput(f"environment.joins[{i}]: node {x} is already in initial.ready")
+            if seed == x:
+                raise BadInput(f"environment.joins[{i}]: node {x} cannot be its own seed")
+            if seed not in self.initial and seed not in joiners:
+                raise BadInput(
+                    f"environment.joins[{i}]: seed {seed} is not a node of the scenario "
+                    f"(expected one of initial.ready or another joiner)"
+                )
+        if len(set(joiners)) != len(joiners):
+            raise BadInput("environment.joins: each node may join once")
+        everyone = set(self.initial) | set(joiners)
+        for i, (origin, key) in enumerate(self.lookups):
+            space.check(key, f"environment.lookups[{i}][1]")
+            if origin not in everyone:
+                raise BadInput(
+                    f"environment.lookups[{i}]: origin {origin} is not a node of the scenario"
+                )
+        for field in ("crashes", "leaves"):
+            ids = getattr(self, field)
+            for i, x in enumerate(ids):
+                if x not in everyone:
+                    raise BadInput(
+                        f"environment.{field}[{i}]: {x} is not a node of the scenario "
+                        f"(expected one of initial.ready or a joiner)"
+                    )
+            if len(set(ids)) != len(ids):
+                raise BadInput(f"environment.{field}: each node may be listed once")
+        both = sorted(set(self.crashes) & set(self.leaves))
+        if both:
+            raise BadInput(f"environment: node {both[0]} is listed in both crashes and leaves")
+        if not isinstance(self.network, NetworkModel):
+            raise BadInput(
+                f"network.model: expected one of {[m.value for m in NetworkModel]}, "
+                f"got {self.network!r}"
+            )
+        if not isinstance(self.timers, TimerSemantics):
+            raise BadInput(
+                f"protocol.timers: expected one of {[t.value for t in TimerSemantics]}, "
+                f"got {self.timers!r}"
+            )
+        for field, model in (
+            ("drops", NetworkModel.LOSSY),
+            ("duplicates", NetworkModel.DUPLICATING),
+        ):
+            budget = getattr(self, field)
+            if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
+                raise BadInput(f"network.{field}: expected an integer >= 0, got {budget!r}")
+            if budget and self.network is not model:
+                raise BadInput(
+                    f"network.{field}: a budget needs network.model = {model.value!r}, "
+                    f"the model is {self.network.value!r}"
+                )
+            if self.network is model and not budget:
+                raise BadInput(
+                    f"network.{field}: a {model.value} network needs a budget >= 1 "
+                    "(the number of messages it may affect keeps the model finite)"
+                )
+        p = self.periodic
+        if not isinstance(p, int) or isinstance(p, bool) or p < 0:
+            raise BadInput(f"environment.periodic: expected an integer >= 0, got {p!r}")
+
+    def initial_world(self) -> World:
+        """The initial ring is converged: every node ready with the oracle's ideal tables."""
+        ids = tuple(sorted(set(self.initial) | {x for x, _ in self.joins}))
+        nodes: list[NodeState] = []
+        tables = ideal_tables(self.initial, self.config) if len(self.initial) > 1 else {}
+        for n in ids:
+            state = NodeState.new(n, self.config)
+            if n in self.initial:
+                state = step(state, StartFirst()).node
+                if n in tables:
+                    t = tables[n]
+                    state = attrs.evolve(
+                        state,
+                        leaf_set=t.leaf_set,
+                        routing_table=t.routing_table,
+                        neighborhood=t.neighborhood,
+                    )
+            nodes.append(state)
+        lookups = tuple((o, k, i) for i, (o, k) in enumerate(self.lookups))
+        return World(
+            self.config,
+            ids,
+            tuple(nodes),
+            (),
+            tuple(sorted(self.joins)),
+            lookups,
+            tuple(sorted(self.crashes)),
+            tuple(sorted(self.leaves)),
+            self.drops,
+            self.duplicates,
+            self.periodic,
+            (),
+            self.timers,
+        )
