@@ -633,8 +633,8 @@ def test_R_PJ_3_announce_reply_with_nothing_new_sends_nothing() -> None:
 def test_R_CJ_1_joiner_goes_dead_wait_ok_ready() -> None:
     """R-CJ-1 (LuPastry): the joiner's statuses, over a whole join, are dead, wait, ok, ready
     in that order, each once."""
-    from pastry_ref.system.drive import quiesce
     from pastry_ref.system import Join, WorldSpec
+    from pastry_ref.system.drive import quiesce
 
     world = WorldSpec(CFG, RING, ((100, 10),)).initial_world()
     seen = [world.node(100).status]
