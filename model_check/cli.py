@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from model_check import registry
 from model_check.itf import ItfError, load_itf, replay_itf, trace_to_itf, write_itf
-from model_check.model import ModelError
+from model_check.model import ModelCheckError, ModelError
 from model_check.registry import Scenario, ScenarioError
 from model_check.render import render_result
 from model_check.result import CheckResult, Strategy, Verdict
@@ -32,8 +32,8 @@ PROVIDERS = registry.ENTRY_POINT_GROUP  # the entry-point group of scenario prov
 PROGRESS_AFTER = 3.0  # seconds before the progress line appears
 
 
-class UsageError(ValueError):
-    pass
+class UsageError(ModelCheckError, ValueError):
+    """Options that contradict each other or name nothing."""
 
 
 def add_command(sub: Any) -> None:

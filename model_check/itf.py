@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from model_check.model import Model
+from model_check.model import Model, ModelCheckError
 from model_check.result import Trace
 
 __all__ = [
@@ -44,7 +44,7 @@ FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 _SAFE_INT = 2**53
 
 
-class ItfError(ValueError):
+class ItfError(ModelCheckError, ValueError):
     """An ITF file that cannot be read or does not have the expected form."""
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Convergence",
     "ConvergenceCheck",
     "Model",
+    "ModelCheckError",
     "ModelError",
     "Property",
     "Sometimes",
@@ -34,7 +35,14 @@ S = TypeVar("S", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
 
 
-class ModelError(Exception):
+class ModelCheckError(Exception):
+    """The root of every error the engine raises: ``ModelError`` (a model broke its contract),
+    ``OptionError`` (search options), ``ScenarioError`` (the registry and scenario files),
+    ``ItfError`` (trace files) and the CLI's usage errors. All but ``ModelError`` are bad input
+    (also ``ValueError``s)."""
+
+
+class ModelError(ModelCheckError):
     """The model broke its contract (e.g. ``next_state`` is not deterministic)."""
 
 

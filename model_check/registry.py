@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from model_check import examples
-from model_check.model import Model
+from model_check.model import Model, ModelCheckError
 from model_check.result import CheckResult, Strategy, Verdict
 from model_check.search import SearchOptions
 
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ModelCheckError, ValueError):
     """An unknown scenario name, a duplicate registration, or a scenario file that cannot load."""
 
 

@@ -36,6 +36,7 @@ from model_check.model import (
     Convergence,
     ConvergenceCheck,
     Model,
+    ModelCheckError,
     ModelError,
     Property,
     Sometimes,
@@ -55,6 +56,8 @@ from model_check.result import (
 __all__ = [
     "DEFAULT_RANDOM_DEPTH",
     "DEFAULT_WALKS",
+    "MAX_COUNT",
+    "MAX_SECONDS",
     "OptionError",
     "Progress",
     "SearchOptions",
@@ -67,13 +70,28 @@ DEFAULT_RANDOM_DEPTH = 100
 _CHECK_EVERY = 64  # expansions between clock readings and progress reports
 
 
-class OptionError(ValueError):
+MAX_COUNT = 10**12  # the largest --max-states, --max-depth and --walks
+MAX_SECONDS = 10.0**7  # the largest --max-seconds (about four months)
+MAX_SEED = 2**64 - 1
+
+
+class OptionError(ModelCheckError, ValueError):
     """Search options that are out of range or contradict each other."""
 
 
-def _positive(name: str, value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise OptionError(f"{name} must be a positive number, got {value}")
+def _count(name: str, value: object, minimum: int, maximum: int = MAX_COUNT) -> None:
+    """None, or an int (not a bool) in minimum..maximum."""
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise OptionError(
+            f"{name}: expected an integer in {minimum}..{maximum:,}, got {_show(value)}"
+        )
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @attrs.frozen(slots=True)
@@ -92,11 +110,31 @@ class SearchOptions:
     properties: tuple[str, ...] | None = None
 
     def __attrs_post_init__(self) -> None:
-        _positive("--max-states", self.max_states)
-        _positive("--max-seconds", self.max_seconds)
-        _positive("--walks", self.walks)
-        if self.max_depth is not None and self.max_depth < 0:
-            raise OptionError(f"--max-depth must be a number >= 0, got {self.max_depth}")
+        if not isinstance(self.strategy, Strategy):
+            raise OptionError(
+                f"--strategy: expected one of {[x.value for x in Strategy]}, "
+                f"got {_show(self.strategy)}"
+            )
+        _count("--max-states", self.max_states, 1)
+        _count("--max-depth", self.max_depth, 0)
+        _count("--walks", self.walks, 1)
+        _count("--seed", self.seed, 0, MAX_SEED)
+        t = self.max_seconds
+        if t is not None and (
+            not isinstance(t, int | float) or isinstance(t, bool) or not 0 < t <= MAX_SECONDS
+        ):
+            raise OptionError(
+                f"--max-seconds: expected a number of seconds in (0, {MAX_SECONDS:,.0f}], "
+                f"got {_show(t)}"
+            )
+        for flag in ("por", "fingerprint"):
+            if not isinstance(getattr(self, flag), bool):
+                raise OptionError(
+                    f"--{flag}: expected True or False, got {_show(getattr(self, flag))}"
+                )
+        p = self.properties
+        if p is not None and (not isinstance(p, tuple) or not all(isinstance(n, str) for n in p)):
+            raise OptionError(f"--property: expected a tuple of property names, got {_show(p)}")
         if self.strategy is not Strategy.RANDOM:
             if self.seed is not None:
                 raise OptionError("--seed only applies to --strategy random")
