@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,7 +26,16 @@ from model_check.model import ModelCheckError, ModelError
 from model_check.registry import Scenario, ScenarioError
 from model_check.render import render_result
 from model_check.result import CheckResult, Strategy, Verdict
-from model_check.search import OptionError, Progress, SearchOptions, check, select_properties
+from model_check.search import (
+    MAX_COUNT,
+    MAX_SECONDS,
+    MAX_SEED,
+    OptionError,
+    Progress,
+    SearchOptions,
+    check,
+    select_properties,
+)
 
 __all__ = ["PROVIDERS", "add_command", "run"]
 
@@ -66,16 +78,35 @@ def add_command(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _int(args: argparse.Namespace, name: str, minimum: int) -> int | None:
+def _show(raw: str) -> str:
+    return repr(raw) if len(raw) <= 40 else repr(raw[:37]) + "..."
+
+
+def _int(args: argparse.Namespace, name: str, minimum: int, maximum: int = MAX_COUNT) -> int | None:
+    """The option as an integer in minimum..maximum: plain ASCII digits, nothing else."""
     raw = getattr(args, name.replace("-", "_"))
     if raw is None:
         return None
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= len(str(maximum)):
+        value = int(text)
+        if minimum <= value <= maximum:
+            return value
+    raise UsageError(f"--{name}: expected an integer in {minimum}..{maximum:,}, got {_show(raw)}")
+
+
+def _seconds(raw: str | None) -> float | None:
+    if raw is None:
+        return None
     try:
-        value = int(raw)
+        value = float(raw) if len(raw) <= 40 else math.nan
     except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        raise UsageError(f"--{name}: expected an integer >= {minimum}, got {raw!r}")
+        value = math.nan
+    if not 0 < value <= MAX_SECONDS:  # refuses NaN and infinity too
+        raise UsageError(
+            f"--max-seconds: expected a number of seconds in (0, {MAX_SECONDS:,.0f}], "
+            f"got {_show(raw)}"
+        )
     return value
 
 
@@ -86,14 +117,7 @@ def _options(args: argparse.Namespace, scenario: Scenario | None) -> SearchOptio
         raise UsageError(
             f"--strategy: expected one of bfs, dfs, random, got {args.strategy!r}"
         ) from None
-    seconds = None
-    if args.max_seconds is not None:
-        try:
-            seconds = float(args.max_seconds)
-        except ValueError:
-            seconds = -1.0
-        if not seconds > 0:
-            raise UsageError(f"--max-seconds: expected a number > 0, got {args.max_seconds!r}")
+    seconds = _seconds(args.max_seconds)
     base = scenario.options if scenario is not None else SearchOptions()
     max_states = _int(args, "max-states", 1)
     max_depth = _int(args, "max-depth", 0)
@@ -105,7 +129,7 @@ def _options(args: argparse.Namespace, scenario: Scenario | None) -> SearchOptio
         max_states=max_states if max_states is not None else base.max_states,
         max_depth=max_depth if max_depth is not None else base.max_depth,
         max_seconds=seconds if seconds is not None else base.max_seconds,
-        seed=_int(args, "seed", 0),
+        seed=_int(args, "seed", 0, MAX_SEED),
         walks=_int(args, "walks", 1),
         por=args.por or base.por,
         fingerprint=args.fingerprint or base.fingerprint,
@@ -141,10 +165,25 @@ def _validate(args: argparse.Namespace) -> None:
         if used:
             raise UsageError(f"--replay re-runs a trace and does not search: drop {used[0]}")
     if args.itf:
-        parent = Path(args.itf).resolve().parent
-        if not parent.is_dir():
-            raise UsageError(f"--itf {args.itf}: the directory {parent} does not exist")
+        _writable(args.itf)
     _options(args, None)  # every option error before any work
+
+
+def _writable(path: str) -> None:
+    """``--itf FILE`` is a new file or a regular one in an existing directory (writing to a FIFO
+    would wait for a reader, forever)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise UsageError(f"--itf {path}: the directory {parent} does not exist") from None
+        return
+    except (OSError, ValueError) as e:
+        raise UsageError(f"--itf {_show(path)}: cannot use this name ({e})") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise UsageError(f"--itf {path}: {kind}; expected a file to write the trace to")
 
 
 class _ProgressLine:

@@ -11,12 +11,17 @@ keyword) as variants whose value is the empty record; lists as JSON arrays; anyt
 (each with ``#meta`` holding its index, the action name and the encoded action) and, for a lasso,
 ``loop``: the index of the state the last state equals, so the steps after it repeat forever.
 Replay re-runs the recorded actions on a model and confirms each state, without trusting the file.
+Rule: ``load_itf`` is the boundary. It refuses, with an ``ItfError`` naming the file and the JSON
+path or line, anything but a regular file of at most ``MAX_ITF_BYTES`` holding those forms, at
+most ``MAX_ITF_DEPTH`` deep; what it returns is safe to replay.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,9 @@ ACTION_TAKEN = "mbt::actionTaken"
 INIT_ACTION = "init"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 _SAFE_INT = 2**53
+MAX_ITF_BYTES = 64 * 2**20  # a bigger file is refused unread
+MAX_ITF_DEPTH = 100  # nesting of arrays and objects in one value (our traces use ~15)
+MAX_BIGINT_DIGITS = 4300  # Python's own limit for converting digits to an int
 
 
 class ItfError(ModelCheckError, ValueError):
@@ -155,46 +163,221 @@ def write_itf(path: str | Path, doc: Mapping[str, Any]) -> None:
     Path(path).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _read_regular_file(path: str | Path, what: str, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes. A FIFO, a
+    directory or a device is refused before it is opened (so nothing blocks); every problem is
+    a ``ValueError`` (an ``ItfError``) whose message names the file and says what was expected."""
+    if not isinstance(path, str | os.PathLike):
+        raise ItfError(f"{what}: expected a file name, got {_show(path)}")
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ItfError(f"{path}: is a {_kind(info.st_mode)}; expected a regular {what}")
+        if info.st_size > limit:
+            raise ItfError(f"{path}: {info.st_size:,} bytes; a {what} is at most {limit:,} bytes")
+        # O_NONBLOCK: should the file have been swapped for a FIFO since the stat, the open
+        # does not wait for a writer and the fstat below refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ItfError(f"{path}: not a regular file; expected a regular {what}")
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise ItfError(f"{path}: cannot read the {what} ({e.strerror or e})") from None
+    except ValueError as e:  # e.g. an embedded NUL byte in the name
+        if isinstance(e, ItfError):
+            raise
+        raise ItfError(f"{_show(str(path))}: cannot read the {what} ({e})") from None
+    if len(data) > limit:
+        raise ItfError(f"{path}: more than {limit:,} bytes; a {what} is at most {limit:,} bytes")
+    return data
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def load_itf(path: str | Path) -> dict[str, Any]:
-    """Read and validate an ITF file; every problem is an ``ItfError`` naming the file."""
+    """Read and validate an ITF file; every problem is an ``ItfError`` naming the file and the
+    JSON path of the bad value (``states[3].nodes.#set[0]``) or the line, for JSON syntax.
+
+    Refused: a file that is not regular (checked before opening: a FIFO never blocks), more
+    than ``MAX_ITF_BYTES``, not UTF-8, not JSON (``NaN`` and ``Infinity`` included), nesting
+    deeper than ``MAX_ITF_DEPTH``, an integer of more than ``MAX_BIGINT_DIGITS`` digits, and
+    every value that is not of the forms ``to_itf`` writes."""
+    data = _read_regular_file(path, "ITF file", MAX_ITF_BYTES)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ItfError(f"{path}: cannot read the ITF file ({e.__class__.__name__}: {e})") from e
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ItfError(f"{path}: cannot read the ITF file: not UTF-8 (byte {e.start})") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as e:
         raise ItfError(
             f"{path}: line {e.lineno}: not JSON ({e.msg}); expected an ITF trace object"
-        ) from e
+        ) from None
+    except RecursionError:
+        raise ItfError(
+            f"{path}: nesting too deep for JSON; an ITF value nests at most {MAX_ITF_DEPTH} levels"
+        ) from None
+    except MemoryError:
+        raise ItfError(f"{path}: too large to parse; expected an ITF trace object") from None
+    except ValueError as e:  # an over-long integer literal, NaN, Infinity
+        raise ItfError(f"{path}: not JSON ({_first_clause(e)}); expected an ITF trace") from None
+    try:
+        _check_doc(doc)
+    except _Bad as e:
+        raise ItfError(f"{path}: {e}") from None
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _first_clause(e: Exception) -> str:
+    return str(e).split(";")[0].split(": value has")[0]
+
+
+class _Bad(Exception):
+    """A shape problem at a JSON path (the caller adds the file name)."""
+
+
+def _check_doc(doc: object) -> None:
     if not isinstance(doc, dict):
-        raise ItfError(f"{path}: expected a JSON object with 'vars' and 'states'")
+        raise _Bad(f"expected a JSON object with 'vars' and 'states', got a {_json_type(doc)}")
+    meta = doc.get("#meta", {})
+    if not isinstance(meta, dict):
+        raise _Bad(f"field '#meta': expected an object, got a {_json_type(meta)}")
     vars_ = doc.get("vars")
     if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
-        raise ItfError(f"{path}: field 'vars': expected a list of variable names")
+        raise _Bad("field 'vars': expected a list of variable names")
+    if len(set(vars_)) != len(vars_):
+        raise _Bad("field 'vars': expected distinct variable names")
     states = doc.get("states")
     if not isinstance(states, list) or not states:
-        raise ItfError(f"{path}: field 'states': expected a non-empty list of states")
+        raise _Bad("field 'states': expected a non-empty list of states")
     for i, s in enumerate(states):
+        where = f"states[{i}]"
         if not isinstance(s, dict):
-            raise ItfError(f"{path}: states[{i}]: expected an object mapping vars to values")
+            raise _Bad(f"{where}: expected an object mapping vars to values")
         missing = [v for v in vars_ if v not in s]
         if missing:
-            raise ItfError(f"{path}: states[{i}]: variable {missing[0]!r} is missing")
+            raise _Bad(f"{where}: variable {missing[0]!r} is missing")
         for v in vars_:
-            try:
-                canonical_itf(s[v])
-            except (TypeError, ValueError, AttributeError) as e:
-                raise ItfError(
-                    f"{path}: states[{i}].{v}: malformed ITF value ({e}); expected JSON or "
-                    "#bigint, #tup, #set, #map forms"
-                ) from e
+            if v == ACTION_TAKEN:
+                continue
+            _check_value(s[v], f"{where}.{v}", 1)
+        taken = s.get(ACTION_TAKEN)
+        if taken is not None and not isinstance(taken, str):
+            raise _Bad(f"{where}.{ACTION_TAKEN}: expected an action name (a string)")
+        smeta = s.get("#meta", {})
+        if not isinstance(smeta, dict):
+            raise _Bad(f"{where}.#meta: expected an object, got a {_json_type(smeta)}")
+        action = smeta.get("action")
+        if action is not None and not isinstance(action, str):
+            raise _Bad(f"{where}.#meta.action: expected an action name (a string)")
+        if "action_value" in smeta:
+            _check_value(smeta["action_value"], f"{where}.#meta.action_value", 1)
     loop = doc.get("loop")
     if loop is not None and (
         not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop < len(states)
     ):
-        raise ItfError(f"{path}: field 'loop': expected a state index in 0..{len(states) - 1}")
-    return doc
+        raise _Bad(f"field 'loop': expected a state index in 0..{len(states) - 1}")
+
+
+def _json_type(v: object) -> str:
+    if v is None:
+        return "null"
+    for t, name in (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "object"),
+    ):
+        if isinstance(v, t):
+            return name
+    return type(v).__name__
+
+
+_FORMS = (
+    "JSON booleans, strings, integers and arrays, records, #bigint, #tup, #set, #map or variants"
+)
+
+
+def _check_value(v: object, where: str, depth: int) -> None:
+    """``v`` is an ITF value of the forms ``to_itf`` writes (and foreign tools write)."""
+    if depth > MAX_ITF_DEPTH:
+        raise _Bad(f"{where}: nesting too deep; an ITF value nests at most {MAX_ITF_DEPTH} levels")
+    if isinstance(v, bool | str | int):
+        return
+    if isinstance(v, list):
+        for i, x in enumerate(v):
+            _check_value(x, f"{where}[{i}]", depth + 1)
+        return
+    if not isinstance(v, dict):
+        raise _Bad(f"{where}: malformed ITF value: a {_json_type(v)}; expected {_FORMS}")
+    special = [k for k in v if k.startswith("#")]
+    if special:
+        form = special[0]
+        if len(v) != 1:
+            raise _Bad(f"{where}: malformed ITF value: {form} takes an object with no other key")
+        body = v[form]
+        here = f"{where}.{form}"
+        if form == "#bigint":
+            digits = body[1:] if isinstance(body, str) and body.startswith("-") else body
+            if not isinstance(digits, str) or not digits.isascii() or not digits.isdigit():
+                raise _Bad(
+                    f"{here}: malformed ITF value: expected a string of decimal digits, "
+                    f"got {_show(body)}"
+                )
+            if len(digits) > MAX_BIGINT_DIGITS:
+                raise _Bad(
+                    f"{here}: malformed ITF value: {len(digits):,} digits; "
+                    f"at most {MAX_BIGINT_DIGITS:,}"
+                )
+        elif form in ("#tup", "#set"):
+            if not isinstance(body, list):
+                raise _Bad(f"{here}: malformed ITF value: expected an array")
+            _check_value(body, here, depth + 1)
+        elif form == "#map":
+            if not isinstance(body, list):
+                raise _Bad(f"{here}: malformed ITF value: expected an array of [key, value] pairs")
+            for i, pair in enumerate(body):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise _Bad(
+                        f"{here}[{i}]: malformed ITF value: expected a [key, value] pair, "
+                        f"got {_show(pair)}"
+                    )
+                _check_value(pair, f"{here}[{i}]", depth + 1)
+        elif form == "#unserializable":
+            if not isinstance(body, str):
+                raise _Bad(f"{here}: malformed ITF value: expected a string")
+        else:
+            raise _Bad(
+                f"{where}: malformed ITF value: unknown form {_show(form)}; "
+                "expected #bigint, #tup, #set, #map or #unserializable"
+            )
+        return
+    for k, x in v.items():
+        _check_value(x, f"{where}.{k}", depth + 1)
 
 
 @attrs.frozen(slots=True)

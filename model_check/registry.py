@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -96,9 +98,19 @@ def file_loaders() -> tuple[str, ...]:
 
 
 def resolve(arg: str) -> list[Scenario]:
-    """A registered name, or an existing file whose suffix has a loader."""
+    """A registered name, or an existing file whose suffix has a loader. A name that exists but
+    is not a regular file (a directory, a FIFO, a device) is refused without opening it."""
+    if not isinstance(arg, str):
+        raise ScenarioError(f"expected a scenario name or file, got {arg!r}")
     path = Path(arg)
-    if path.suffix in _LOADERS and path.is_file():
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (OSError, ValueError):
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and arg not in _SCENARIOS:
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ScenarioError(f"{arg}: {kind}; expected a scenario name or a scenario file")
+    if path.suffix in _LOADERS and mode is not None:
         loaded = list(_LOADERS[path.suffix](path))
         if not loaded:
             raise ScenarioError(f"{arg}: the file defines no scenario")
@@ -107,7 +119,7 @@ def resolve(arg: str) -> list[Scenario]:
         return [_SCENARIOS[arg]]
     if path.suffix in _LOADERS:
         raise ScenarioError(f"{arg}: no such scenario file")
-    if path.is_file():
+    if mode is not None:
         known = ", ".join(file_loaders()) or "none"
         raise ScenarioError(
             f"{arg}: no scenario loader for {path.suffix or 'files without a suffix'} "

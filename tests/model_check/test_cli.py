@@ -155,10 +155,16 @@ BAD: list[tuple[Sequence[str], str]] = [
     ([], "expected SCENARIO... or --list"),
     (["--list", "example/broken-mutex"], "--list takes no scenario"),
     (["example/broken-mutex", "--strategy", "bogo"], "--strategy: expected one of bfs, dfs"),
-    (["example/broken-mutex", "--max-states", "-1"], "--max-states: expected an integer >= 1"),
+    (
+        ["example/broken-mutex", "--max-states", "-1"],
+        "--max-states: expected an integer in 1..1,000,000,000,000",
+    ),
     (["example/broken-mutex", "--max-states", "many"], "--max-states: expected an integer"),
-    (["example/broken-mutex", "--max-depth", "-2"], "--max-depth: expected an integer >= 0"),
-    (["example/broken-mutex", "--max-seconds", "0"], "--max-seconds: expected a number > 0"),
+    (["example/broken-mutex", "--max-depth", "-2"], "--max-depth: expected an integer in 0.."),
+    (
+        ["example/broken-mutex", "--max-seconds", "0"],
+        "--max-seconds: expected a number of seconds in (0, 10,000,000]",
+    ),
     (["example/broken-mutex", "--seed", "3"], "--seed only applies to --strategy random"),
     (["example/broken-mutex", "--walks", "3"], "--walks only applies to --strategy random"),
     (["example/broken-mutex", "--strategy", "random", "--por"], "--por needs an exhaustive"),
@@ -190,7 +196,7 @@ def test_malformed_and_foreign_itf_files(
     bad = tmp_path / "bad.itf.json"
     bad.write_text('{"vars": ["pc"], "states": [{"pc": {"#set": 3}}]}')
     code, _, err = run(capsys, "example/broken-mutex", "--replay", str(bad))
-    assert code == 2 and "states[0].pc: malformed ITF value" in err and str(bad) in err
+    assert code == 2 and "states[0].pc.#set: malformed ITF value" in err and str(bad) in err
     mutex = tmp_path / "mutex.itf.json"
     run(capsys, "example/broken-mutex", "--itf", str(mutex))
     code, _, err = run(capsys, "example/lost-update", "--replay", str(mutex))
@@ -264,5 +270,5 @@ def test_itf_that_cannot_be_written_is_bad_input(
 ) -> None:
     code, _, err = run(capsys, "example/broken-mutex", "--itf", str(tmp_path))  # a directory
     assert code == 2
-    assert f"--itf {tmp_path}: cannot write" in err
+    assert f"--itf {tmp_path}: a directory" in err
     assert err.strip().splitlines()[-1].startswith("pastry-ref check: error:")

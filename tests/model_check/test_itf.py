@@ -149,8 +149,14 @@ def test_replay_checks_that_a_lasso_closes() -> None:
         ('{"vars": ["x"], "states": []}', "field 'states'"),
         ('{"vars": ["x"], "states": [5]}', r"states\[0\]: expected an object"),
         ('{"vars": ["x"], "states": [{"y": 1}]}', r"states\[0\]: variable 'x' is missing"),
-        ('{"vars": ["x"], "states": [{"x": {"#bigint": "ten"}}]}', r"states\[0\]\.x: malformed"),
-        ('{"vars": ["x"], "states": [{"x": {"#map": [[1]]}}]}', r"states\[0\]\.x: malformed"),
+        (
+            '{"vars": ["x"], "states": [{"x": {"#bigint": "ten"}}]}',
+            r"states\[0\]\.x\.#bigint: malformed",
+        ),
+        (
+            '{"vars": ["x"], "states": [{"x": {"#map": [[1]]}}]}',
+            r"states\[0\]\.x\.#map\[0\]: malformed",
+        ),
         ('{"vars": ["x"], "states": [{"x": 1}], "loop": 4}', "field 'loop'"),
     ],
 )
