@@ -8,7 +8,9 @@ of the library asked for something the state forbids: a bug in the caller), ``Pr
 ran out: exit 3, or exit 1 when a property says so). Rule 2: a message names the field, the value
 and the expected form, so it can be shown as is, on one line.
 ``BadInput`` is also a ``ValueError`` and ``ApiMisuse`` a ``RuntimeError``, so plain ``except``
-clauses keep working.
+clauses keep working. ``shown(value)`` is a value as a message shows it: short, one line.
+``InputNote`` is no error: a warning about input that is accepted but
+outdated (a renamed key), which the CLI prints as one ``note:`` line.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ __all__ = [
     "BadInput",
     "BoundReached",
     "ConfigError",
+    "InputNote",
     "InvalidId",
     "NotEnabled",
     "PastryRefError",
     "ProtocolViolation",
     "RoutingTableError",
+    "shown",
 ]
 
 
@@ -65,3 +69,22 @@ class ProtocolViolation(PastryRefError):
 class BoundReached(PastryRefError):
     """A budget ran out before the run ended: a route longer than its hop bound (a routing
     loop), a network that did not go quiet within its step budget (a livelock)."""
+
+
+class InputNote(UserWarning):
+    """Input that is accepted but outdated (a renamed key): loaders ``warnings.warn`` it with a
+    message naming the file and what to write instead; ``pastry-ref`` prints it as one line
+    ``pastry-ref: note: ...``. Not an error."""
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a message: at most ``limit`` characters, one line (repr escapes line
+    breaks), and an integer too long to print (Python refuses more than 4300 digits) by its
+    size."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # a container holding a huge int, or nested too deep
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -134,7 +134,7 @@ name = "mine"
 [space]
 bits = 8
 b = 4
-leaf_set = 2
+leaf_set_size = 2
 [protocol]
 join = "consistent"
 [initial]
@@ -166,11 +166,11 @@ def test_user_scenario_file_runs_from_the_command_line(
 @pytest.mark.parametrize(
     ("edit", "needle"),
     [
-        (("leaf_set = 2", "leaf_set = 2\ncolour = 1"), "[space] unknown key 'colour'"),
+        (("leaf_set_size = 2", "leaf_set_size = 2\ncolour = 1"), "[space] unknown key 'colour'"),
         (("joins = [[65, 95]]", "joins = [[65, 99]]"), "environment.joins[0]: seed 99"),
         (("ready = [17, 95]", "ready = [17, 300]"), "initial.ready[1]: id 300 is out of range"),
         (('join = "consistent"', 'join = "eager"'), "protocol.join: expected one of"),
-        (("leaf_set = 2", "leaf_set = 3"), "leaf_set_size: L must be an even integer"),
+        (("leaf_set_size = 2", "leaf_set_size = 3"), "leaf_set_size: L must be an even integer"),
         (('"Converged"]', '"Convergd"]'), "check.properties"),
         (("lookups = [[17, 60]]", "lookups = [[17]]"), "environment.lookups[0]"),
         (("[initial]", "[intial]"), "unknown key 'intial'"),

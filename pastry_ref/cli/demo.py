@@ -15,7 +15,7 @@ import math
 import random
 from typing import Any, TextIO
 
-from pastry_ref.errors import BadInput
+from pastry_ref.errors import BadInput, shown
 from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables, root
 from pastry_ref.ring.config import Config
 from pastry_ref.ring.proximity import EuclideanPlane
@@ -23,6 +23,11 @@ from pastry_ref.system import build_ring
 from pastry_ref.tables.routing import NodeTables, RouteRule, follow
 
 __all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo"]
+
+MAX_NODES = 100_000  # --nodes: the oracle builds every table, O(N log N)
+MAX_JOINS = 10_000  # --joins: each join is simulated message by message
+MAX_LOOKUPS = 1_000_000
+MAX_SEED = 2**64 - 1
 
 RULE_TEXT = {
     RouteRule.LEAF_SET: "key in leaf-set range: closest leaf",
@@ -38,11 +43,20 @@ def add_command(sub: Any) -> None:
         help="route a key hop by hop through an oracle-built ring",
         description="Build a ring from the oracle's ideal tables and route a key through it.",
     )
-    p.add_argument("--nodes", type=int, default=1000, help="ring size (default 1000)")
-    p.add_argument("--seed", type=int, default=2001, help="seed for ids and positions")
+    p.add_argument(
+        "--nodes", type=int, default=1000, help=f"ring size, 1..{MAX_NODES:,} (default 1000)"
+    )
+    p.add_argument("--seed", type=int, default=2001, help="seed for ids and positions, >= 0")
     p.add_argument("--key", default="pastry_ref demo key", help="name hashed to the key (SHA-1)")
-    p.add_argument("--lookups", type=int, default=1000, help="random routes for the summary")
-    p.add_argument("--joins", type=int, default=300, help="ring size built by joins (part 2)")
+    p.add_argument(
+        "--lookups", type=int, default=1000, help="random routes for the summary (default 1000)"
+    )
+    p.add_argument(
+        "--joins",
+        type=int,
+        default=300,
+        help=f"ring size built by joins (part 2), 1..{MAX_JOINS:,} (default 300)",
+    )
     p.add_argument(
         "--no-check", action="store_true", help="skip part 3 (the model-checking example)"
     )
@@ -50,6 +64,8 @@ def add_command(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Every option is checked before any work: a bad --joins must not wait for part 1.
+    _count("--joins", args.joins, 1, MAX_JOINS, "a ring size")
     code = run_demo(args.nodes, args.seed, args.key, args.lookups)
     code = max(code, run_join_demo(args.joins, args.seed))
     if not args.no_check:
@@ -57,11 +73,19 @@ def _run(args: argparse.Namespace) -> int:
     return code
 
 
+def _count(flag: str, value: object, low: int, high: int, what: str) -> int:
+    """``value`` as an int in low..high; else ``BadInput`` naming the option and the range."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise BadInput(f"{flag}: expected {what} from {low:,} to {high:,}, got {shown(value)}")
+    return value
+
+
 def run_demo(nodes: int, seed: int, key_name: str, lookups: int, out: TextIO | None = None) -> int:
-    if nodes < 1:
-        raise BadInput(f"--nodes: expected a ring of at least 1 node, got {nodes}")
-    if lookups < 0:
-        raise BadInput(f"--lookups: expected a count >= 0, got {lookups}")
+    _count("--nodes", nodes, 1, MAX_NODES, "a ring size")
+    _count("--seed", seed, 0, MAX_SEED, "a seed")
+    _count("--lookups", lookups, 0, MAX_LOOKUPS, "a number of lookups")
+    if not isinstance(key_name, str):
+        raise BadInput(f"--key: expected a name (a string), got {shown(key_name)}")
     config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
     space = config.space
     rng = random.Random(seed)
@@ -123,8 +147,8 @@ def run_demo(nodes: int, seed: int, key_name: str, lookups: int, out: TextIO | N
 
 def run_join_demo(nodes: int, seed: int, out: TextIO | None = None) -> int:
     """Part 2: a ring built by sequential consistent joins, judged by the oracle."""
-    if nodes < 1:
-        raise BadInput(f"--joins: expected a ring of at least 1 node, got {nodes}")
+    _count("--joins", nodes, 1, MAX_JOINS, "a ring size")
+    _count("--seed", seed, 0, MAX_SEED, "a seed")
     config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
     rng = random.Random(seed + 1)
     ids = list(dict.fromkeys(rng.getrandbits(config.space.bits) for _ in range(nodes)))

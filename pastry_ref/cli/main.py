@@ -1,19 +1,30 @@
 """The ``pastry-ref`` command.
 
-Owns: argument parsing and exit codes. Subcommands: ``demo`` (the main job) and ``check`` (the
-model checker, registered by ``model_check.cli``). Exit codes (docs/index.md): 0 all properties
-hold and the search was complete, 1 a property is violated, 2 bad usage or bad input,
-3 incomplete. Bad input is reported as one line on stderr, never a traceback.
+Owns: argument parsing, exit codes and how errors reach the user. Subcommands: ``demo`` (the main
+job) and ``check`` (the model checker, registered by ``model_check.cli``). Exit codes
+(docs/index.md): 0 all properties hold and the search was complete, 1 a property is violated,
+2 bad usage or bad input, 3 incomplete. Rule: an error of a known family is one line on stderr,
+never a traceback: ``BadInput`` and the engine's errors ``pastry-ref: error: ...`` (2),
+``BoundReached`` (3), ``ProtocolViolation`` (1), ``ApiMisuse`` ``pastry-ref: internal error:``
+(2: a bug in pastry_ref, reported as such). An ``InputNote`` warning is one line
+``pastry-ref: note: ...``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
-from pastry_ref.errors import PastryRefError
+from pastry_ref.errors import (
+    ApiMisuse,
+    BoundReached,
+    InputNote,
+    PastryRefError,
+    ProtocolViolation,
+)
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATION", "main"]
 
@@ -49,14 +60,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(e: BaseException | Warning | str) -> str:
+    """The message on one line (whitespace runs, line breaks included, become one space)."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) <= 2000 else text[:1997] + "..."
+
+
+def _note_hook(original: Any) -> Any:
+    """A ``warnings.showwarning`` that prints ``InputNote``s as one line and leaves the rest to
+    ``original``."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, InputNote):
+            print(f"pastry-ref: note: {_one_line(message)}", file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    return show
+
+
+def _error_code(e: Exception) -> tuple[int, str]:
+    """The exit code and the line for an error of a known family."""
+    if isinstance(e, BoundReached):
+        return EXIT_INCOMPLETE, f"pastry-ref: incomplete: {_one_line(e)}"
+    if isinstance(e, ProtocolViolation):
+        return EXIT_VIOLATION, f"pastry-ref: violation: {_one_line(e)}"
+    if isinstance(e, ApiMisuse):
+        what = f"{type(e).__name__}: {_one_line(e)}"
+        return EXIT_BAD_INPUT, f"pastry-ref: internal error: {what} (a bug in pastry_ref)"
+    # BadInput, the engine's errors (ModelCheckError): bad usage or input.
+    return EXIT_BAD_INPUT, f"pastry-ref: error: {_one_line(e)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    known: tuple[type[Exception], ...] = (PastryRefError,)
     try:
-        code: int = args.run(args)
-    except PastryRefError as e:
-        print(f"pastry-ref: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        from model_check import ModelCheckError
+
+        known = (PastryRefError, ModelCheckError)
+    except ImportError:  # pragma: no cover - the engine is optional for the demo
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", InputNote)
+        warnings.showwarning = _note_hook(warnings.showwarning)
+        try:
+            code: int = args.run(args)
+        except known as e:
+            code, line = _error_code(e)
+            print(line, file=sys.stderr)
     return code
 
 

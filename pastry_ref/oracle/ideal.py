@@ -7,6 +7,8 @@ the simulator build rings from them).
 Spec rules: R-ORC-1 (root and its tie rule; ``root_candidates`` accepts either node of a tie),
 R-ORC-2 (ideal leaf set), R-ORC-3 (replica set), R-ORC-4 (routing-table check), R-ORC-5 (ideal
 tables: every cell that some live node fits is filled, with the preferred candidate).
+Rule: the public functions check their arguments (``BadInput`` naming the parameter); the
+private helpers trust them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from pastry_ref.errors import BadInput
+from pastry_ref.errors import BadInput, shown
 from pastry_ref.ring.config import Config
 from pastry_ref.ring.ids import IdSpace
 from pastry_ref.ring.proximity import ConstantProximity, Proximity
@@ -37,6 +39,18 @@ __all__ = [
 ]
 
 
+def _space(space: object, field: str = "space") -> IdSpace:
+    if not isinstance(space, IdSpace):
+        raise BadInput(f"{field}: expected an IdSpace, got {shown(space)}")
+    return space
+
+
+def _config(config: object) -> Config:
+    if not isinstance(config, Config):
+        raise BadInput(f"config: expected a Config, got {shown(config)}")
+    return config
+
+
 def _live(live_ids: Iterable[int], space: IdSpace) -> list[int]:
     """Validated, de-duplicated, sorted live ids; refuses an empty ring."""
     ids = sorted(set(space.check_all(live_ids, "live_ids")))
@@ -47,7 +61,7 @@ def _live(live_ids: Iterable[int], space: IdSpace) -> list[int]:
 
 def root(key: int, live_ids: Iterable[int], space: IdSpace) -> int:
     """The live node numerically closest to ``key``; a tie goes clockwise of the key (R-ORC-1)."""
-    space.check(key, "key")
+    _space(space).check(key, "key")
     ids = _live(live_ids, space)
     # Only the two nodes adjacent to the key on the ring can be closest.
     i = bisect.bisect_left(ids, key)
@@ -61,7 +75,7 @@ def root_candidates(key: int, live_ids: Iterable[int], space: IdSpace) -> frozen
 
     A foreign implementation that breaks ties its own way is correct if it names any of these.
     """
-    space.check(key, "key")
+    _space(space).check(key, "key")
     ids = _live(live_ids, space)
     i = bisect.bisect_left(ids, key)
     near = {ids[i % len(ids)], ids[(i - 1) % len(ids)]}
@@ -74,7 +88,7 @@ def ideal_leaf_set(node: int, live_ids: Iterable[int], config: Config) -> LeafSe
 
     ``.left`` and ``.right`` are the halves, closest first. ``node`` need not be live itself.
     """
-    space = config.space
+    space = _config(config).space
     space.check(node, "node")
     others = sorted(set(space.check_all(live_ids, "live_ids")) - {node})
     return _leaf_set_from_sorted(node, others, config)
@@ -93,9 +107,9 @@ def _leaf_set_from_sorted(node: int, others: list[int], config: Config) -> LeafS
 
 def replica_set(key: int, live_ids: Iterable[int], k: int, space: IdSpace) -> tuple[int, ...]:
     """The ``k`` live nodes closest to ``key``, closest first (all of them if fewer) (R-ORC-3)."""
-    space.check(key, "key")
-    if not isinstance(k, int) or k < 0:
-        raise BadInput(f"k: expected an integer >= 0, got {k!r}")
+    _space(space).check(key, "key")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+        raise BadInput(f"k: expected an integer >= 0, got {shown(k)}")
     ids = _live(live_ids, space)
     return tuple(heapq.nsmallest(k, ids, key=lambda n: space.closeness(n, key)))
 
@@ -124,10 +138,21 @@ def check_routing_table(
     ``live_ids``, also ``DeadEntry`` (entry not live) and ``MissingEntry`` (empty cell that some
     live node fits). Returned in (row, column) order; empty means the table is correct.
     """
-    space.check(owner, "owner")
+    _space(space).check(owner, "owner")
     live = set(space.check_all(live_ids, "live_ids")) if live_ids is not None else None
+    if not isinstance(entries, Mapping):
+        raise BadInput(f"entries: expected a mapping {{(row, column): node}}, got {shown(entries)}")
+    for cell in entries:
+        if not (
+            isinstance(cell, tuple)
+            and len(cell) == 2
+            and all(isinstance(c, int) and not isinstance(c, bool) for c in cell)
+        ):
+            raise BadInput(
+                f"entries: expected (row, column) pairs of integers as keys, got {shown(cell)}"
+            )
     out: list[TableViolation] = []
-    for (r, d), node in sorted(entries.items()):
+    for (r, d), node in sorted(entries.items(), key=lambda item: item[0]):
         if not (0 <= r < space.digits and 0 <= d < space.base):
             out.append(
                 TableViolation(
@@ -139,10 +164,13 @@ def check_routing_table(
                 )
             )
             continue
-        if not isinstance(node, int) or not 0 <= node < space.size:
+        if not isinstance(node, int) or isinstance(node, bool) or not 0 <= node < space.size:
             out.append(
                 TableViolation(
-                    "IdOutOfRange", (r, d), None, f"entry {node!r} is not in [0, 2**{space.bits})"
+                    "IdOutOfRange",
+                    (r, d),
+                    None,
+                    f"entry {shown(node)} is not an id in [0, 2**{space.bits})",
                 )
             )
             continue
@@ -190,7 +218,11 @@ def ideal_tables(
     numerically closest to the owner. The neighbourhood holds the M nodes ranked nearest the
     same way.
     """
-    space = config.space
+    space = _config(config).space
+    if proximity is not None and not callable(proximity):
+        raise BadInput(
+            f"proximity: expected a metric, a callable (a, b) -> distance, got {shown(proximity)}"
+        )
     ids = _live(live_ids, space)
     metric: Proximity = proximity if proximity is not None else ConstantProximity()
     out: dict[int, NodeTables] = {}

@@ -3,7 +3,8 @@
 Owns: ``Config``, the one value that fixes every protocol parameter of a node: the id space,
 the leaf-set size L, the neighbourhood size M, the join variant and whether routed messages
 are acknowledged hop by hop. (Timer and network semantics belong to the World, not the nodes.)
-Spec rules: R-CFG-1, R-CFG-2, R-HOP-1.
+Spec rules: R-CFG-1, R-CFG-2, R-HOP-1. Rule: a Config is valid once built (each bad field is a
+``ConfigError`` naming it); code holding one never re-checks it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import enum
 
 import attrs
 
-from pastry_ref.errors import ConfigError
+from pastry_ref.errors import ConfigError, shown
 from pastry_ref.ring.ids import IdSpace
 
-__all__ = ["Config", "JoinProtocol"]
+__all__ = ["MAX_TABLE_SIZE", "Config", "JoinProtocol"]
+
+MAX_TABLE_SIZE = 1024  # the largest L and M: the paper uses 16 or 32; beyond this is a typo
 
 
 class JoinProtocol(enum.Enum):
@@ -46,21 +49,27 @@ class Config:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.space, IdSpace):
-            raise ConfigError(f"space: expected an IdSpace, got {self.space!r}")
+            raise ConfigError(f"space: expected an IdSpace, got {shown(self.space)}")
         L = self.leaf_set_size
-        if not isinstance(L, int) or isinstance(L, bool) or L < 2 or L % 2:
-            raise ConfigError(f"leaf_set_size: L must be an even integer >= 2, got {L!r}")
+        if not isinstance(L, int) or isinstance(L, bool) or not 2 <= L <= MAX_TABLE_SIZE or L % 2:
+            raise ConfigError(
+                f"leaf_set_size: L must be an even integer >= 2 and <= {MAX_TABLE_SIZE}, "
+                f"got {shown(L)}"
+            )
         M = self.neighborhood_size
-        if not isinstance(M, int) or isinstance(M, bool) or M < 0:
-            raise ConfigError(f"neighborhood_size: M must be an integer >= 0, got {M!r}")
+        if not isinstance(M, int) or isinstance(M, bool) or not 0 <= M <= MAX_TABLE_SIZE:
+            raise ConfigError(
+                f"neighborhood_size: M must be an integer >= 0 and <= {MAX_TABLE_SIZE}, "
+                f"got {shown(M)}"
+            )
         if not isinstance(self.join, JoinProtocol):
             raise ConfigError(
-                f"join: expected one of {[p.value for p in JoinProtocol]}, got {self.join!r}"
+                f"join: expected one of {[p.value for p in JoinProtocol]}, got {shown(self.join)}"
             )
         for name in ("hop_acks", "probe_retry"):
             v = getattr(self, name)
             if not isinstance(v, bool):
-                raise ConfigError(f"{name}: expected true or false, got {v!r}")
+                raise ConfigError(f"{name}: expected true or false, got {shown(v)}")
 
     @property
     def half(self) -> int:
@@ -84,6 +93,6 @@ class Config:
                 join = JoinProtocol(join)
             except ValueError:
                 raise ConfigError(
-                    f"join: expected one of {[p.value for p in JoinProtocol]}, got {join!r}"
+                    f"join: expected one of {[p.value for p in JoinProtocol]}, got {shown(join)}"
                 ) from None
         return cls(IdSpace(bits, b), leaf_set_size, neighborhood_size, join, hop_acks, probe_retry)

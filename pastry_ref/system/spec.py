@@ -2,15 +2,16 @@
 
 Owns: ``WorldSpec`` (config, initial ring, environment budget, network and timer models) and
 its validation, which names the scenario-file field of every bad value (``initial.ready``,
-``environment.joins[0][1]``, ...). Rule: validation happens here, once, at the boundary; the
-World never re-validates.
+``environment.joins[0][1]``, ...): a wrong type, a bool or an id out of range, an unknown node,
+a budget out of 0..MAX_BUDGET. Rule: validation happens here, once, at the boundary; the World
+never re-validates.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from pastry_ref.errors import BadInput
+from pastry_ref.errors import BadInput, shown
 from pastry_ref.node.step import (
     NodeState,
     StartFirst,
@@ -19,11 +20,46 @@ from pastry_ref.node.step import (
 from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.ring.config import Config
 
-__all__ = ["WorldSpec"]
-
+__all__ = ["MAX_BUDGET", "WorldSpec"]
 
 from pastry_ref.system.actions import NetworkModel, TimerSemantics
 from pastry_ref.system.world import World
+
+MAX_BUDGET = 1000  # drops, duplicates, periodic: each unit multiplies the state space
+
+# The scenario-file key of each field, for messages.
+_FIELD_KEYS = {
+    "initial": "initial.ready",
+    "crashes": "environment.crashes",
+    "leaves": "environment.leaves",
+    "joins": "environment.joins",
+    "lookups": "environment.lookups",
+}
+
+
+def _seq(value: object, key: str) -> tuple[object, ...]:
+    if not isinstance(value, tuple | list):
+        raise BadInput(f"{key}: expected a list of node ids, got {shown(value)}")
+    return tuple(value)
+
+
+def _pairs(value: object, key: str) -> tuple[tuple[int, int], ...]:
+    if not isinstance(value, tuple | list):
+        raise BadInput(f"{key}: expected a list of [id, id] pairs, got {shown(value)}")
+    out: list[tuple[int, int]] = []
+    for i, pair in enumerate(value):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise BadInput(f"{key}[{i}]: expected a pair [id, id], got {shown(pair)}")
+        out.append((pair[0], pair[1]))
+    return tuple(out)
+
+
+def _budget(value: object, key: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadInput(f"{key}: expected an integer >= 0, got {shown(value)}")
+    if value > MAX_BUDGET:
+        raise BadInput(f"{key}: expected a budget of at most {MAX_BUDGET}, got {shown(value)}")
+    return value
 
 
 @attrs.frozen(slots=True)
@@ -44,10 +80,17 @@ class WorldSpec:
     timers: TimerSemantics = TimerSemantics.QUIET
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.config, Config):
+            raise BadInput(f"config: expected a Config, got {shown(self.config)}")
         space = self.config.space
+        # Lists are accepted and stored as tuples (the spec is a hashable value).
+        for name in ("initial", "crashes", "leaves"):
+            where = _FIELD_KEYS[name]
+            object.__setattr__(self, name, space.check_all(_seq(getattr(self, name), where), where))
+        for name in ("joins", "lookups"):
+            object.__setattr__(self, name, _pairs(getattr(self, name), _FIELD_KEYS[name]))
         if not self.initial:
             raise BadInput("initial.ready: expected at least one node")
-        space.check_all(self.initial, "initial.ready")
         if len(set(self.initial)) != len(self.initial):
             raise BadInput("initial.ready: node ids must be distinct")
         joiners = [x for x, _ in self.joins]
@@ -67,6 +110,7 @@ class WorldSpec:
             raise BadInput("environment.joins: each node may join once")
         everyone = set(self.initial) | set(joiners)
         for i, (origin, key) in enumerate(self.lookups):
+            space.check(origin, f"environment.lookups[{i}][0]")
             space.check(key, f"environment.lookups[{i}][1]")
             if origin not in everyone:
                 raise BadInput(
@@ -88,20 +132,18 @@ class WorldSpec:
         if not isinstance(self.network, NetworkModel):
             raise BadInput(
                 f"network.model: expected one of {[m.value for m in NetworkModel]}, "
-                f"got {self.network!r}"
+                f"got {shown(self.network)}"
             )
         if not isinstance(self.timers, TimerSemantics):
             raise BadInput(
                 f"protocol.timers: expected one of {[t.value for t in TimerSemantics]}, "
-                f"got {self.timers!r}"
+                f"got {shown(self.timers)}"
             )
         for field, model in (
             ("drops", NetworkModel.LOSSY),
             ("duplicates", NetworkModel.DUPLICATING),
         ):
-            budget = getattr(self, field)
-            if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-                raise BadInput(f"network.{field}: expected an integer >= 0, got {budget!r}")
+            budget = _budget(getattr(self, field), f"network.{field}")
             if budget and self.network is not model:
                 raise BadInput(
                     f"network.{field}: a budget needs network.model = {model.value!r}, "
@@ -112,9 +154,7 @@ class WorldSpec:
                     f"network.{field}: a {model.value} network needs a budget >= 1 "
                     "(the number of messages it may affect keeps the model finite)"
                 )
-        p = self.periodic
-        if not isinstance(p, int) or isinstance(p, bool) or p < 0:
-            raise BadInput(f"environment.periodic: expected an integer >= 0, got {p!r}")
+        _budget(self.periodic, "environment.periodic")
 
     def initial_world(self) -> World:
         """The initial ring is converged: every node ready with the oracle's ideal tables."""
