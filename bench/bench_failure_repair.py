@@ -20,7 +20,7 @@ from collections import Counter
 
 import attrs
 
-from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.node import RowMaintenance
 from pastry_ref.ring.config import Config
 from pastry_ref.system import Crash, FireTimer, apply_counting, build_ring, settle
 

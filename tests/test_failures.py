@@ -29,45 +29,44 @@ from typing import Any
 import attrs
 import pytest
 
+from pastry_ref.app import Lookup, LookupPayload
 from pastry_ref.check.model import PastryModel
 from pastry_ref.check.scenario_file import ScenarioFileError, parse_scenario
 from pastry_ref.errors import PastryRefError
-from pastry_ref.node.effects import CancelTimer, Deliver, Effect, Forward, Send, SetTimer, Update
-from pastry_ref.node.messages import (
+from pastry_ref.node import (
     AnnounceReply,
-    Departure,
+    CancelTimer,
+    Deliver,
+    Effect,
+    Forward,
     HoodReply,
     HoodRequest,
     HopAck,
+    HopTimeout,
     JoinReply,
     JoinRequest,
+    KeepAlive,
     LeaseReply,
-    Lookup,
+    LeaveNotice,
     LSProbe,
     LSProbeReply,
     Message,
+    NodeState,
+    ProbeTimeout,
+    RouteMessage,
+    RowMaintenance,
     RowReply,
     RowRequest,
-)
-from pastry_ref.node.step import (
-    Depart,
-    NodeState,
-    Receive,
-    RouteKey,
+    Send,
+    SetTimer,
     StartFirst,
     Status,
-    TimerFired,
-    armed_timers,
-    step,
-)
-from pastry_ref.node.timers import (
-    HopTimeout,
-    KeepAlive,
-    ProbeTimeout,
-    RowMaintenance,
     Timer,
+    Update,
+    armed_timers,
     timer_order,
 )
+from pastry_ref.node import inputs as ni
 from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables
 from pastry_ref.ring.config import Config, JoinProtocol
 from pastry_ref.system import (
@@ -78,16 +77,17 @@ from pastry_ref.system import (
     FireTimer,
     Leave,
     NetworkModel,
-    ReceiveMessage,
+    Receive,
+    Request,
     TimerSemantics,
     World,
     WorldAction,
     WorldSpec,
     settle,
 )
-from pastry_ref.system import Lookup as LookupAction
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
+from tests.hosting import on_host
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=2)
 NO_RETRY = attrs.evolve(CFG, probe_retry=False)
@@ -102,7 +102,7 @@ RING11 = tuple(range(5, 256, 25))
 # -- helpers ---------------------------------------------------------------------------------
 def ready(n: int, ring: tuple[int, ...] = RING, cfg: Config = CFG) -> NodeState:
     """Node ``n``, ready, with the ideal tables of ``ring``."""
-    state = step(NodeState.new(n, cfg), StartFirst()).node
+    state = on_host(NodeState.new(n, cfg), StartFirst()).node
     t = ideal_tables(ring, cfg)[n]
     return attrs.evolve(
         state, leaf_set=t.leaf_set, routing_table=t.routing_table, neighborhood=t.neighborhood
@@ -135,14 +135,13 @@ def declare_failed(node: NodeState, y: int) -> tuple[NodeState, tuple[Effect, ..
     """Make ``node`` declare ``y`` failed through its own detector: a probe to ``y`` that was
     already retried times out (R-FD-3/4)."""
     node = attrs.evolve(node, probing=node.probing | {y}, retried=node.retried | {y})
-    out = step(node, TimerFired(ProbeTimeout(y)))
+    out = on_host(node, ni.FireTimer(ProbeTimeout(y)))
     assert y in out.node.failed
     return out.node, out.effects
 
 
 def with_node(world: World, node: NodeState) -> World:
-    i = world.ids.index(node.id)
-    return attrs.evolve(world, nodes=(*world.nodes[:i], node, *world.nodes[i + 1 :]))
+    return world.replace_node(node)
 
 
 def with_network(world: World, *envelopes: Envelope) -> World:
@@ -168,7 +167,7 @@ def test_R_TIME_1_armed_timers_follow_from_the_state() -> None:
     """R-TIME-1: KeepAlive per leaf-set member not probed (R-FD-1), ProbeTimeout per probe
     (R-FD-3), HopTimeout per unacknowledged hop (R-HOP-2), RowMaintenance at a ready node
     (R-RTR-3) — and nothing else."""
-    msg = Lookup(130, 7, 1)
+    msg = RouteMessage(src=130, key=7, payload=LookupPayload(id=1))
     node = attrs.evolve(ready(130), probing=frozenset({170, 77}), pending=frozenset({(50, msg)}))
     assert armed_timers(node) == {
         KeepAlive(50),
@@ -199,13 +198,13 @@ def test_R_TIME_1_step_reports_exactly_the_difference_in_timer_order() -> None:
     ProbeTimeout; the answer undoes both. CancelTimer effects come before SetTimer, each sorted
     by ``timer_order``, after the protocol effects."""
     node = ready(130)
-    out = step(node, TimerFired(KeepAlive(170)))
+    out = on_host(node, ni.FireTimer(KeepAlive(170)))
     assert timer_effects(out.effects) == [CancelTimer(KeepAlive(170)), SetTimer(ProbeTimeout(170))]
     assert out.effects[-2:] == (CancelTimer(KeepAlive(170)), SetTimer(ProbeTimeout(170)))
-    back = step(out.node, Receive(LSProbeReply(170, content(ready(170)))))
+    back = on_host(out.node, ni.Receive(LSProbeReply(src=170, leaf_set=content(ready(170)))))
     assert timer_effects(back.effects) == [CancelTimer(ProbeTimeout(170)), SetTimer(KeepAlive(170))]
     # A step that changes no timer reports none.
-    same = step(node, Receive(RowRequest(50, 0)))
+    same = on_host(node, ni.Receive(RowRequest(src=50, row=0)))
     assert timer_effects(same.effects) == []
 
 
@@ -257,13 +256,13 @@ def test_R_TIME_1_firing_a_timer_that_is_not_armed_is_a_no_op() -> None:
         (node, KeepAlive(77)),
         (node, KeepAlive(170)),
         (node, ProbeTimeout(50)),
-        (node, HopTimeout(50, Lookup(130, 7, 1))),
+        (node, HopTimeout(50, RouteMessage(src=130, key=7, payload=LookupPayload(id=1)))),
         (ok, RowMaintenance()),
         (dead, KeepAlive(50)),
         (dead, ProbeTimeout(170)),
     ]
     for state, timer in cases:
-        out = step(state, TimerFired(timer))
+        out = on_host(state, ni.FireTimer(timer))
         assert out.node == state and out.effects == (), timer
 
 
@@ -283,8 +282,10 @@ def test_R_FD_2_keep_alive_fires_a_probe_with_the_failed_set() -> None:
     """R-FD-2 (MSPastry: a silent leaf-set member is probed): KeepAlive(y) sends y one LSProbe
     carrying this node's leaf set and failed set, and y is being probed."""
     node = attrs.evolve(ready(130, RING11), failed=frozenset({77, 3}))
-    out = step(node, TimerFired(KeepAlive(155)))
-    assert sends(out.effects) == [Send(155, LSProbe(130, content(node), (3, 77)))]
+    out = on_host(node, ni.FireTimer(KeepAlive(155)))
+    assert sends(out.effects) == [
+        Send(155, LSProbe(src=130, leaf_set=content(node), failed=(3, 77)))
+    ]
     assert out.node.probing == {155}
     assert 155 in out.node.leaf_set  # suspected, not yet failed
     assert out.node.failed == node.failed
@@ -293,12 +294,12 @@ def test_R_FD_2_keep_alive_fires_a_probe_with_the_failed_set() -> None:
 def test_R_FD_3_probe_timeout_with_retry_probes_once_more_then_declares_failed() -> None:
     """R-FD-3/4 (MSPastry: a probe is retried before the node is declared faulty): the first
     ProbeTimeout resends the probe and marks y retried; the second declares y failed."""
-    node = step(ready(130, RING11), TimerFired(KeepAlive(155))).node
-    first = step(node, TimerFired(ProbeTimeout(155)))
-    assert sends(first.effects) == [Send(155, LSProbe(130, content(node), ()))]
+    node = on_host(ready(130, RING11), ni.FireTimer(KeepAlive(155))).node
+    first = on_host(node, ni.FireTimer(ProbeTimeout(155)))
+    assert sends(first.effects) == [Send(155, LSProbe(src=130, leaf_set=content(node), failed=()))]
     assert first.node.retried == {155} and first.node.probing == {155}
     assert 155 not in first.node.failed and 155 in first.node.leaf_set
-    second = step(first.node, TimerFired(ProbeTimeout(155)))
+    second = on_host(first.node, ni.FireTimer(ProbeTimeout(155)))
     assert 155 in second.node.failed
     assert 155 not in second.node.leaf_set
     assert 155 not in second.node.probing and 155 not in second.node.retried
@@ -307,19 +308,19 @@ def test_R_FD_3_probe_timeout_with_retry_probes_once_more_then_declares_failed()
 def test_R_FD_3_an_answer_after_the_retry_clears_the_suspicion() -> None:
     """R-FD-3: a reply to the retried probe proves y alive: no longer probed nor retried, its
     KeepAlive is armed again, and a later ProbeTimeout(y) is a no-op."""
-    node = step(ready(130, RING11), TimerFired(KeepAlive(155))).node
-    node = step(node, TimerFired(ProbeTimeout(155))).node
-    back = step(node, Receive(LSProbeReply(155, content(ready(155, RING11)))))
+    node = on_host(ready(130, RING11), ni.FireTimer(KeepAlive(155))).node
+    node = on_host(node, ni.FireTimer(ProbeTimeout(155))).node
+    back = on_host(node, ni.Receive(LSProbeReply(src=155, leaf_set=content(ready(155, RING11)))))
     assert back.node.probing == frozenset() and back.node.retried == frozenset()
     assert KeepAlive(155) in armed_timers(back.node)
-    assert step(back.node, TimerFired(ProbeTimeout(155))).node == back.node
+    assert on_host(back.node, ni.FireTimer(ProbeTimeout(155))).node == back.node
 
 
 def test_R_FD_4_without_retry_the_first_timeout_declares_failed() -> None:
     """R-FD-4 (config probe_retry = false, for a reliable network): the first ProbeTimeout
     declares the node failed, with no second probe."""
-    node = step(ready(130, RING11, NO_RETRY), TimerFired(KeepAlive(155))).node
-    out = step(node, TimerFired(ProbeTimeout(155)))
+    node = on_host(ready(130, RING11, NO_RETRY), ni.FireTimer(KeepAlive(155))).node
+    out = on_host(node, ni.FireTimer(ProbeTimeout(155)))
     assert 155 in out.node.failed and 155 not in out.node.leaf_set
     assert 155 not in dests(out.effects, LSProbe)
     assert out.node.retried == frozenset()
@@ -337,13 +338,13 @@ def test_R_FD_5_gossiped_failures_are_probed_when_known_and_ignored_otherwise(
     gossip = (5, 130, 155, 205, 230)
     sender = ready(105, RING11)
     msg: Message = (
-        LSProbeReply(105, content(sender), gossip)
+        LSProbeReply(src=105, leaf_set=content(sender), failed=gossip)
         if reply
-        else LSProbe(105, content(sender), gossip)
+        else LSProbe(src=105, leaf_set=content(sender), failed=gossip)
     )
     if reply:
         node = attrs.evolve(node, probing=frozenset({105}))
-    out = step(node, Receive(msg))
+    out = on_host(node, ni.Receive(msg))
     assert sorted(dests(out.effects, LSProbe)) == [155, 205]
     assert out.node.probing == {155, 205}
     assert 155 in out.node.leaf_set and 205 in out.node.routing_table
@@ -357,21 +358,27 @@ def test_R_FD_6_a_probe_or_reply_from_a_failed_node_revives_it(reply: bool) -> N
     node, _ = declare_failed(ready(130, RING11), 155)
     assert 155 not in node.leaf_set
     other = ready(155, RING11)
-    msg: Message = LSProbeReply(155, content(other)) if reply else LSProbe(155, content(other))
-    out = step(node, Receive(msg))
+    msg: Message = (
+        LSProbeReply(src=155, leaf_set=content(other))
+        if reply
+        else LSProbe(src=155, leaf_set=content(other))
+    )
+    out = on_host(node, ni.Receive(msg))
     assert 155 not in out.node.failed
     assert 155 in out.node.leaf_set and 155 in out.node.routing_table
     assert Update(155, True) in out.effects
     if not reply:
-        assert Send(155, LSProbeReply(130, content(out.node), ())) in out.effects
+        assert (
+            Send(155, LSProbeReply(src=130, leaf_set=content(out.node), failed=())) in out.effects
+        )
 
 
 def test_R_FD_6_other_messages_from_a_failed_node_do_not_revive_it() -> None:
     """R-FD-6: only a probe or a probe reply proves life; a RowReply or HoodReply from a failed
     node leaves it failed and unlearned (R-FAIL-3)."""
     node, _ = declare_failed(ready(130, RING11), 155)
-    for msg in (RowReply(155, 1, ()), HoodReply(155, ())):
-        out = step(node, Receive(msg))
+    for msg in (RowReply(src=155, row=1, entries=()), HoodReply(src=155, members=())):
+        out = on_host(node, ni.Receive(msg))
         assert 155 in out.node.failed and 155 not in out.node.known()
 
 
@@ -396,7 +403,7 @@ def test_R_FAIL_1_declaring_failed_forgets_the_node_everywhere() -> None:
         helper=y,
     )
     assert y in node.leaf_set and y in node.routing_table and y in node.neighborhood
-    out = step(node, TimerFired(ProbeTimeout(y)))
+    out = on_host(node, ni.FireTimer(ProbeTimeout(y)))
     after = out.node
     assert y not in after.known()
     assert y not in after.leaf_set and y not in after.routing_table
@@ -433,11 +440,11 @@ def test_R_FAIL_1_the_failed_slot_stays_empty_until_repair() -> None:
 
 def test_R_FAIL_2_depart_tells_the_leaf_set_and_returns_a_dead_node() -> None:
     """R-FAIL-2 (Pastry 2.4 / FreePastry graceful leave): a ready node that departs sends one
-    Departure, carrying its leaf set, to every leaf-set member, and is dead afterwards with
+    LeaveNotice, carrying its leaf set, to every leaf-set member, and is dead afterwards with
     every timer cancelled."""
     node = ready(130)
-    out = step(node, Depart())
-    notice = Departure(130, (50, 90, 130, 170, 210))
+    out = on_host(node, ni.Leave())
+    notice = LeaveNotice(src=130, leaf_set=(50, 90, 130, 170, 210))
     assert sends(out.effects) == [Send(n, notice) for n in (50, 90, 170, 210)]
     assert out.node == NodeState.new(130, CFG)
     assert out.node.status is Status.DEAD
@@ -450,16 +457,16 @@ def test_R_FAIL_2_only_a_ready_node_departs() -> None:
     """R-FAIL-2: Depart at a node that is not ready (joining, or dead) does nothing."""
     for status in (Status.WAIT, Status.OK, Status.DEAD):
         node = attrs.evolve(ready(130), status=status)
-        out = step(node, Depart())
+        out = on_host(node, ni.Leave())
         assert out.node == node and out.effects == ()
 
 
 def test_R_FAIL_2_departure_forgets_the_sender_and_probes_the_handover() -> None:
-    """R-FAIL-2: a Departure makes the receiver forget the sender at once (no probe of it) and
+    """R-FAIL-2: a LeaveNotice makes the receiver forget the sender at once (no probe of it) and
     probe the handed-over nodes that would enter its leaf set, and only those."""
     node = ready(105, RING11)
     leaver = ready(130, RING11)
-    out = step(node, Receive(Departure(130, content(leaver))))
+    out = on_host(node, ni.Receive(LeaveNotice(src=130, leaf_set=content(leaver))))
     after = out.node
     assert 130 in after.failed and 130 not in after.known()
     assert Update(130, False) in out.effects
@@ -474,7 +481,7 @@ def test_R_FAIL_2_departure_forgets_the_sender_and_probes_the_handover() -> None
 def test_R_FAIL_2_a_handover_never_brings_back_a_failed_node() -> None:
     """R-FAIL-2 with R-FAIL-3: a handed-over node this node declared failed is not probed."""
     node, _ = declare_failed(ready(105, RING11), 180)
-    out = step(node, Receive(Departure(130, (80, 105, 130, 155, 180))))
+    out = on_host(node, ni.Receive(LeaveNotice(src=130, leaf_set=(80, 105, 130, 155, 180))))
     assert 180 not in dests(out.effects, LSProbe)
     assert 180 not in out.node.probing and 180 not in out.node.known()
 
@@ -482,13 +489,17 @@ def test_R_FAIL_2_a_handover_never_brings_back_a_failed_node() -> None:
 def _relearn_messages() -> list[tuple[str, Config, Message]]:
     """Messages from live nodes that name the failed node 155 (y)."""
     return [
-        ("LSProbe", CFG, LSProbe(105, (80, 105, 130, 155, 180))),
-        ("LSProbeReply", CFG, LSProbeReply(105, (80, 105, 130, 155, 180))),
-        ("LeaseReply", CFG, LeaseReply(105, False, (80, 105, 130, 155, 180))),
-        ("Departure", CFG, Departure(180, (130, 155, 180, 205))),
-        ("RowReply", CFG, RowReply(180, 1, (155, 180))),
-        ("HoodReply", CFG, HoodReply(180, (155, 205))),
-        ("AnnounceReply", PAPER, AnnounceReply(105, (80, 105, 130, 155, 180), 3)),
+        ("LSProbe", CFG, LSProbe(src=105, leaf_set=(80, 105, 130, 155, 180))),
+        ("LSProbeReply", CFG, LSProbeReply(src=105, leaf_set=(80, 105, 130, 155, 180))),
+        ("LeaseReply", CFG, LeaseReply(src=105, granted=False, leaf_set=(80, 105, 130, 155, 180))),
+        ("LeaveNotice", CFG, LeaveNotice(src=180, leaf_set=(130, 155, 180, 205))),
+        ("RowReply", CFG, RowReply(src=180, row=1, entries=(155, 180))),
+        ("HoodReply", CFG, HoodReply(src=180, members=(155, 205))),
+        (
+            "AnnounceReply",
+            PAPER,
+            AnnounceReply(src=105, leaf_set=(80, 105, 130, 155, 180), version=3),
+        ),
     ]
 
 
@@ -503,7 +514,7 @@ def test_R_FAIL_3_a_failed_node_is_never_learned_again(cfg: Config, msg: Message
     reply, a departure's handover, a RowReply, a HoodReply, a paper-join AnnounceReply — is
     neither probed nor put back in any table."""
     node, _ = declare_failed(ready(130, RING11, cfg), 155)
-    out = step(node, Receive(msg))
+    out = on_host(node, ni.Receive(msg))
     assert 155 not in out.node.known()
     assert 155 not in out.node.probing
     assert 155 not in [s.dest for s in sends(out.effects)]
@@ -551,10 +562,10 @@ def test_R_LSR_2_replacements_are_probed_before_they_enter_the_leaf_set() -> Non
     """R-LSR-2 (MSPastry: a node is probed before it is added to the leaf set): the repair
     reply names 155; 105 probes it and keeps it out of the leaf set until 155 answers."""
     node, _ = declare_failed(ready(105, RING11, L2), 130)
-    out = step(node, Receive(LSProbeReply(80, (80, 105, 155))))
+    out = on_host(node, ni.Receive(LSProbeReply(src=80, leaf_set=(80, 105, 155))))
     assert dests(out.effects, LSProbe) == [155]
     assert 155 not in out.node.leaf_set and out.node.probing == {155}
-    done = step(out.node, Receive(LSProbeReply(155, (105, 155, 180))))
+    done = on_host(out.node, ni.Receive(LSProbeReply(src=155, leaf_set=(105, 155, 180))))
     assert done.node.leaf_set.right == (155,)
     assert Update(155, True) in done.effects
     assert done.node.probing == frozenset()
@@ -567,13 +578,13 @@ def test_R_RTR_1_one_row_request_to_the_first_other_entry_of_the_row() -> None:
     """R-RTR-1 (Pastry 2.4: ask another entry of the same row for its entry): 130 loses 205
     (row 0) and sends exactly one RowRequest(row=0), to 55, the first other entry of row 0."""
     _, effects = declare_failed(ready(130, RING11), 205)
-    assert sent(effects, RowRequest) == [Send(55, RowRequest(130, 0))]
+    assert sent(effects, RowRequest) == [Send(55, RowRequest(src=130, row=0))]
 
 
 def test_R_RTR_1_a_failed_row_1_entry_asks_the_other_row_1_entry() -> None:
     """R-RTR-1: 130 loses 155 (row 1, column 1) and asks 180, the other entry of row 1."""
     _, effects = declare_failed(ready(130, RING11), 155)
-    assert sent(effects, RowRequest) == [Send(180, RowRequest(130, 1))]
+    assert sent(effects, RowRequest) == [Send(180, RowRequest(src=130, row=1))]
 
 
 def test_R_RTR_1_an_emptied_row_asks_the_first_entry_of_the_next_row() -> None:
@@ -584,7 +595,7 @@ def test_R_RTR_1_an_emptied_row_asks_the_first_entry_of_the_next_row() -> None:
     table = RoutingTable.from_entries(130, space, {(0, 3): 205, (1, 1): 155})
     node = attrs.evolve(ready(130, RING11), routing_table=table)
     _, effects = declare_failed(node, 205)
-    assert sent(effects, RowRequest) == [Send(155, RowRequest(130, 0))]
+    assert sent(effects, RowRequest) == [Send(155, RowRequest(src=130, row=0))]
     alone = attrs.evolve(node, routing_table=RoutingTable.from_entries(130, space, {(0, 3): 205}))
     _, effects = declare_failed(alone, 205)
     assert sent(effects, RowRequest) == []
@@ -595,8 +606,8 @@ def test_R_RTR_2_a_row_request_is_answered_with_the_rows_entries() -> None:
     row or a row that does not exist)."""
     node = ready(130, RING11)
     for row, entries in ((0, (55, 105, 205)), (1, (155, 180)), (2, ()), (9, ())):
-        out = step(node, Receive(RowRequest(5, row)))
-        assert sends(out.effects) == [Send(5, RowReply(130, row, entries))]
+        out = on_host(node, ni.Receive(RowRequest(src=5, row=row)))
+        assert sends(out.effects) == [Send(5, RowReply(src=130, row=row, entries=entries))]
         assert out.node == node
 
 
@@ -605,9 +616,9 @@ def test_R_RTR_2_a_row_reply_fills_empty_cells_only_and_never_with_failed_nodes(
     known failed. 130's row 1 is (-, 155, -, 180); 150 (2.1.1.2) competes with 155 for column 1,
     160 (2.2.0.0) and 170 (2.2.2.2) for the empty column 2; 160 is failed here."""
     node = attrs.evolve(ready(130, RING11), failed=frozenset({160}))
-    out = step(node, Receive(RowReply(180, 1, (150, 160))))
+    out = on_host(node, ni.Receive(RowReply(src=180, row=1, entries=(150, 160))))
     assert out.node.routing_table == node.routing_table
-    out = step(node, Receive(RowReply(180, 1, (150, 160, 170))))
+    out = on_host(node, ni.Receive(RowReply(src=180, row=1, entries=(150, 160, 170))))
     assert out.node.routing_table.row(1) == (None, 155, 170, 180)
     assert out.node.leaf_set == node.leaf_set
 
@@ -624,10 +635,10 @@ def test_R_RTR_3_row_maintenance_asks_each_populated_row_and_probes_every_entry(
     """R-RTR-3 (FreePastry / MSPastry periodic maintenance): one RowRequest per populated row,
     to its first entry, and a probe of every routing-table entry not already probed."""
     node = attrs.evolve(ready(130, RING11), probing=frozenset({180}))
-    out = step(node, TimerFired(RowMaintenance()))
+    out = on_host(node, ni.FireTimer(RowMaintenance()))
     assert sent(out.effects, RowRequest) == [
-        Send(55, RowRequest(130, 0)),
-        Send(155, RowRequest(130, 1)),
+        Send(55, RowRequest(src=130, row=0)),
+        Send(155, RowRequest(src=130, row=1)),
     ]
     assert sorted(dests(out.effects, LSProbe)) == [55, 105, 155, 205]
     assert out.node.probing == {55, 105, 155, 180, 205}
@@ -644,7 +655,7 @@ def test_R_NBR_1_one_hood_request_to_the_closest_remaining_member() -> None:
     node = ready(130, RING11, M4)
     assert list(node.neighborhood) == [105, 155, 80, 180]
     _, effects = declare_failed(node, 105)
-    assert sent(effects, HoodRequest) == [Send(155, HoodRequest(130))]
+    assert sent(effects, HoodRequest) == [Send(155, HoodRequest(src=130))]
 
 
 def test_R_NBR_1_no_hood_request_when_the_failed_node_was_not_a_member() -> None:
@@ -659,11 +670,11 @@ def test_R_NBR_1_hood_request_and_reply_merge_the_closest_never_failed_nodes() -
     """R-NBR-1: a HoodRequest is answered with the neighbourhood; a HoodReply keeps the closest
     of the current members, the replier and its members — never a node known failed."""
     node = ready(130, RING11, M4)
-    out = step(node, Receive(HoodRequest(5)))
-    assert sends(out.effects) == [Send(5, HoodReply(130, (80, 105, 155, 180)))]
+    out = on_host(node, ni.Receive(HoodRequest(src=5)))
+    assert sends(out.effects) == [Send(5, HoodReply(src=130, members=(80, 105, 155, 180)))]
     node, _ = declare_failed(node, 105)  # neighbourhood 155 80 180
     node = attrs.evolve(node, failed=node.failed | {140})
-    out = step(node, Receive(HoodReply(180, (105, 120, 140))))
+    out = on_host(node, ni.Receive(HoodReply(src=180, members=(105, 120, 140))))
     assert list(out.node.neighborhood) == [120, 155, 80, 180]
 
 
@@ -673,18 +684,18 @@ def test_R_NBR_1_hood_request_and_reply_merge_the_closest_never_failed_nodes() -
 def test_R_HOP_1_forwarding_records_pending_and_arms_a_hop_timeout() -> None:
     """R-HOP-1/2 (MSPastry per-hop acks): with hop_acks, a forwarded lookup is pending until
     its next hop acks it, and a HopTimeout is armed for it; without hop_acks nothing is."""
-    msg = Lookup(10, 200, 1)
-    out = step(ready(10, cfg=ACKS), RouteKey(200, 1))
-    assert sent(out.effects, Lookup) == [Send(210, msg)]
+    msg = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
+    out = on_host(ready(10, cfg=ACKS), ni.Route(200, LookupPayload(id=1)))
+    assert sent(out.effects, RouteMessage) == [Send(210, msg)]
     assert out.node.pending == {(210, msg)}
     assert SetTimer(HopTimeout(210, msg)) in out.effects
-    plain = step(ready(10), RouteKey(200, 1))
+    plain = on_host(ready(10), ni.Route(200, LookupPayload(id=1)))
     assert plain.node.pending == frozenset() and timer_effects(plain.effects) == []
 
 
 def test_R_HOP_1_a_forwarded_join_request_is_pending_too() -> None:
     """R-HOP-1: a JoinRequest forwarded by a hop is pending at that hop until acknowledged."""
-    out = step(ready(10, cfg=ACKS), Receive(JoinRequest(100, 100)))
+    out = on_host(ready(10, cfg=ACKS), ni.Receive(JoinRequest(src=100, joiner=100)))
     (fwd,) = sent(out.effects, JoinRequest)
     assert isinstance(fwd.msg, JoinRequest)
     assert out.node.pending == {(fwd.dest, fwd.msg)}
@@ -695,26 +706,29 @@ def test_R_HOP_1_the_receiver_acks_but_not_a_joiners_first_hop() -> None:
     """R-HOP-1: a node receiving a routed Lookup or JoinRequest acks it to the hop it came
     from with HopAck(itself, msg); the joiner's own JoinRequest is not acked (the joiner has
     no other route), and without hop_acks nothing is acked."""
-    lookup = Lookup(10, 200, 1)
-    out = step(ready(210, cfg=ACKS), Receive(lookup))
-    assert Send(10, HopAck(210, lookup)) in out.effects
-    assert Deliver(200, 1) in out.effects
-    join = JoinRequest(10, 100, (10, 90), (10, 50), ((10, 0),))
-    out = step(ready(90, cfg=ACKS), Receive(join))
-    assert Send(10, HopAck(90, join)) in out.effects
-    first = step(ready(10, cfg=ACKS), Receive(JoinRequest(100, 100)))
+    lookup = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
+    out = on_host(ready(210, cfg=ACKS), ni.Receive(lookup))
+    assert Send(10, HopAck(src=210, msg=lookup)) in out.effects
+    assert Deliver(200, LookupPayload(id=1)) in out.effects
+    join = JoinRequest(src=10, joiner=100, rows=(10, 90), neighborhood=(10, 50), givers=((10, 0),))
+    out = on_host(ready(90, cfg=ACKS), ni.Receive(join))
+    assert Send(10, HopAck(src=90, msg=join)) in out.effects
+    first = on_host(ready(10, cfg=ACKS), ni.Receive(JoinRequest(src=100, joiner=100)))
     assert sent(first.effects, HopAck) == []
-    assert sent(step(ready(210), Receive(lookup)).effects, HopAck) == []
+    assert sent(on_host(ready(210), ni.Receive(lookup)).effects, HopAck) == []
 
 
 def test_R_HOP_1_a_hop_ack_clears_the_pending_message() -> None:
     """R-HOP-1: the HopAck from the next hop removes the pending entry and cancels the
     HopTimeout; an ack from another node or for another message does not."""
-    msg = Lookup(10, 200, 1)
-    node = step(ready(10, cfg=ACKS), RouteKey(200, 1)).node
-    for wrong in (HopAck(170, msg), HopAck(210, Lookup(10, 200, 2))):
-        assert step(node, Receive(wrong)).node.pending == {(210, msg)}
-    out = step(node, Receive(HopAck(210, msg)))
+    msg = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
+    node = on_host(ready(10, cfg=ACKS), ni.Route(200, LookupPayload(id=1))).node
+    for wrong in (
+        HopAck(src=170, msg=msg),
+        HopAck(src=210, msg=RouteMessage(src=10, key=200, payload=LookupPayload(id=2))),
+    ):
+        assert on_host(node, ni.Receive(wrong)).node.pending == {(210, msg)}
+    out = on_host(node, ni.Receive(HopAck(src=210, msg=msg)))
     assert out.node.pending == frozenset()
     assert timer_effects(out.effects) == [CancelTimer(HopTimeout(210, msg))]
 
@@ -722,10 +736,10 @@ def test_R_HOP_1_a_hop_ack_clears_the_pending_message() -> None:
 def test_R_HOP_2_a_hop_timeout_drops_the_entry_and_probes_the_hop() -> None:
     """R-HOP-2 (MSPastry: an unacknowledged hop is suspected): HopTimeout(210, m) drops the
     pending entry and probes 210, which is suspected, not declared failed."""
-    msg = Lookup(10, 200, 1)
-    node = step(ready(10, cfg=ACKS), RouteKey(200, 1)).node
+    msg = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
+    node = on_host(ready(10, cfg=ACKS), ni.Route(200, LookupPayload(id=1))).node
     assert HopTimeout(210, msg) in armed_timers(node)
-    out = step(node, TimerFired(HopTimeout(210, msg)))
+    out = on_host(node, ni.FireTimer(HopTimeout(210, msg)))
     assert dests(out.effects, LSProbe) == [210]
     assert (210, msg) not in out.node.pending
     assert out.node.probing == {210}
@@ -736,11 +750,11 @@ def test_R_HOP_2_a_hop_timeout_drops_the_entry_and_probes_the_hop() -> None:
 def test_R_HOP_3_a_hop_timeout_reroutes_the_lookup_around_the_hop() -> None:
     """R-HOP-3 (MSPastry: reroute through the next best candidate): 10's lookup for 200 went to
     210; after the timeout it is forwarded to 170 and pending there."""
-    msg = Lookup(10, 200, 1)
-    node = step(ready(10, cfg=ACKS), RouteKey(200, 1)).node
-    out = step(node, TimerFired(HopTimeout(210, msg)))
-    assert sent(out.effects, Lookup) == [Send(170, msg)]
-    assert Forward(200, 1, 170) in out.effects
+    msg = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
+    node = on_host(ready(10, cfg=ACKS), ni.Route(200, LookupPayload(id=1))).node
+    out = on_host(node, ni.FireTimer(HopTimeout(210, msg)))
+    assert sent(out.effects, RouteMessage) == [Send(170, msg)]
+    assert Forward(200, LookupPayload(id=1), 170) in out.effects
     assert out.node.pending == {(170, msg)}
     assert SetTimer(HopTimeout(170, msg)) in out.effects
 
@@ -750,17 +764,22 @@ def test_R_HOP_3_a_rerouted_join_that_ends_here_is_answered_or_waits() -> None:
     answers the joiner. Under the consistent join, a 90 already helping another joiner sends the
     request to itself instead (R-CJ-2); when it takes it, it routes afresh, to 130 again."""
     node = ready(90, cfg=ACKS)
-    first = step(node, Receive(JoinRequest(10, 115, (10,), (10, 50), ((10, 0),))))
+    first = on_host(
+        node,
+        ni.Receive(
+            JoinRequest(src=10, joiner=115, rows=(10,), neighborhood=(10, 50), givers=((10, 0),))
+        ),
+    )
     ((hop, fwd),) = first.node.pending
     assert hop == 130
-    out = step(first.node, TimerFired(HopTimeout(130, fwd)))
+    out = on_host(first.node, ni.FireTimer(HopTimeout(130, fwd)))
     assert dests(out.effects, JoinReply) == [115]
     assert out.node.helping == 115 and out.node.pending == frozenset()
     busy = attrs.evolve(first.node, helping=77)
-    out = step(busy, TimerFired(HopTimeout(130, fwd)))
+    out = on_host(busy, ni.FireTimer(HopTimeout(130, fwd)))
     assert sends(out.effects)[-1:] == [Send(90, fwd)]
     assert out.node.helping == 77 and out.node.pending == frozenset()
-    again = step(out.node, Receive(fwd))
+    again = on_host(out.node, ni.Receive(fwd))
     assert sent(again.effects, HopAck) == []  # a message to itself is not acknowledged
     assert sent(again.effects, JoinRequest) == [Send(130, fwd)]
 
@@ -773,22 +792,22 @@ def test_R_HOP_3_a_rerouted_message_never_goes_to_the_excluded_hop() -> None:
     for n in RING:
         node = ready(n, cfg=ACKS)
         for key in range(space.size):
-            first = step(node, RouteKey(key, 0))
+            first = on_host(node, ni.Route(key, LookupPayload(id=0)))
             if not first.node.pending:
                 continue
             ((hop, msg),) = first.node.pending
-            out = step(first.node, TimerFired(HopTimeout(hop, msg)))
+            out = on_host(first.node, ni.FireTimer(HopTimeout(hop, msg)))
             assert hop not in dests(out.effects, Lookup), (n, key)
             assert all(h != hop for h, _ in out.node.pending), (n, key)
             checked += 1
         for joiner in range(0, space.size, 7):
             if joiner in RING:
                 continue
-            first = step(node, Receive(JoinRequest(joiner, joiner)))
+            first = on_host(node, ni.Receive(JoinRequest(src=joiner, joiner=joiner)))
             if not first.node.pending:
                 continue
             ((hop, jmsg),) = first.node.pending
-            out = step(first.node, TimerFired(HopTimeout(hop, jmsg)))
+            out = on_host(first.node, ni.FireTimer(HopTimeout(hop, jmsg)))
             assert hop not in dests(out.effects, JoinRequest), (n, joiner)
             checked += 1
     assert checked > 500
@@ -801,7 +820,9 @@ def test_R_WORLD_5_crash_makes_the_node_dead_and_loses_messages_to_it() -> None:
     """R-WORLD-5 (crash-stop): Crash(x) makes x dead, records it in ``down``, loses every
     message in flight to it, and every message sent to it later; it cannot crash again."""
     world = world_spec(crashes=(90,)).initial_world()
-    world = with_network(world, Envelope(90, RowRequest(50, 0)), Envelope(130, RowRequest(50, 0)))
+    world = with_network(
+        world, Envelope(90, RowRequest(src=50, row=0)), Envelope(130, RowRequest(src=50, row=0))
+    )
     assert Crash(90) in world.actions()
     after = world.apply(Crash(90))
     assert after.node(90) == NodeState.new(90, CFG)
@@ -818,12 +839,12 @@ def test_R_WORLD_5_crash_makes_the_node_dead_and_loses_messages_to_it() -> None:
 
 
 def test_R_WORLD_5_leave_sends_departures_first() -> None:
-    """R-WORLD-5 with R-FAIL-2: Leave(x) lets ready x tell its leaf set (Departure in flight to
+    """R-WORLD-5 with R-FAIL-2: Leave(x) lets ready x tell its leaf set (LeaveNotice in flight to
     each member), then x is dead and down; Leave is enabled only at a ready node listed."""
     world = world_spec(leaves=(130,)).initial_world()
     assert Leave(130) in world.actions()
     after = world.apply(Leave(130))
-    notice = Departure(130, (50, 90, 130, 170, 210))
+    notice = LeaveNotice(src=130, leaf_set=(50, 90, 130, 170, 210))
     assert [(e.dest, e.msg) for e in after.network] == [(n, notice) for n in (50, 90, 170, 210)]
     assert after.node(130).status is Status.DEAD and after.down == (130,)
     assert Leave(130) not in after.actions()
@@ -836,7 +857,7 @@ def test_R_WORLD_5_leave_sends_departures_first() -> None:
 def test_R_WORLD_1_drop_only_on_a_lossy_network_and_within_budget() -> None:
     """R-WORLD-1: a lossy network may lose messages, one Drop per distinct message while the
     budget lasts, and never duplicates; a reliable network does neither."""
-    env1, env2 = Envelope(130, RowRequest(50, 0)), Envelope(170, RowRequest(50, 1))
+    env1, env2 = Envelope(130, RowRequest(src=50, row=0)), Envelope(170, RowRequest(src=50, row=1))
     reliable = with_network(world_spec().initial_world(), env1, env2)
     assert not [a for a in reliable.actions() if isinstance(a, Drop | Duplicate)]
     with pytest.raises(PastryRefError):
@@ -858,7 +879,7 @@ def test_R_WORLD_1_drop_only_on_a_lossy_network_and_within_budget() -> None:
 def test_R_WORLD_1_duplicate_only_on_a_duplicating_network_and_within_budget() -> None:
     """R-WORLD-1: a duplicating network may copy a message while the budget lasts, and never
     loses one."""
-    env = Envelope(130, RowRequest(50, 0))
+    env = Envelope(130, RowRequest(src=50, row=0))
     world = world_spec(network=NetworkModel.DUPLICATING, duplicates=1).initial_world()
     world = with_network(world, env)
     assert [a for a in world.actions() if isinstance(a, Drop | Duplicate)] == [
@@ -880,7 +901,7 @@ def test_R_WORLD_6_quiet_keep_alive_needs_the_member_down_and_silent() -> None:
     down = world.apply(Crash(90))
     assert down.may_fire(50, KeepAlive(90))
     assert not down.may_fire(50, KeepAlive(130))
-    pending = with_network(down, Envelope(50, RowReply(90, 0, ())))
+    pending = with_network(down, Envelope(50, RowReply(src=90, row=0, entries=())))
     assert not pending.may_fire(50, KeepAlive(90))
     assert pending.may_fire(130, KeepAlive(90))  # the message is not to 130
     with pytest.raises(PastryRefError):
@@ -893,25 +914,27 @@ def test_R_WORLD_6_quiet_probe_timeout_needs_neither_probe_nor_reply_in_flight()
     world = world_spec().initial_world()
     world = with_node(world, attrs.evolve(world.node(50), probing=frozenset({130})))
     assert world.may_fire(50, ProbeTimeout(130))
-    probe = with_network(world, Envelope(130, LSProbe(50, (10, 50, 90))))
+    probe = with_network(world, Envelope(130, LSProbe(src=50, leaf_set=(10, 50, 90))))
     assert not probe.may_fire(50, ProbeTimeout(130))
-    reply = with_network(world, Envelope(50, LSProbeReply(130, (90, 130, 170))))
+    reply = with_network(world, Envelope(50, LSProbeReply(src=130, leaf_set=(90, 130, 170))))
     assert not reply.may_fire(50, ProbeTimeout(130))
-    other = with_network(world, Envelope(130, LSProbe(90, (10, 50, 90))))
+    other = with_network(world, Envelope(130, LSProbe(src=90, leaf_set=(10, 50, 90))))
     assert other.may_fire(50, ProbeTimeout(130))
 
 
 def test_R_WORLD_6_quiet_hop_timeout_needs_neither_message_nor_ack_in_flight() -> None:
     """R-WORLD-6: HopTimeout(hop, m) at x may fire only when neither m to hop nor hop's ack of
     m to x is in flight."""
-    msg = Lookup(10, 200, 1)
+    msg = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
     world = world_spec(config=ACKS).initial_world()
     world = with_node(world, attrs.evolve(world.node(10), pending=frozenset({(210, msg)})))
     timer = HopTimeout(210, msg)
     assert world.may_fire(10, timer)
     assert not with_network(world, Envelope(210, msg)).may_fire(10, timer)
-    assert not with_network(world, Envelope(10, HopAck(210, msg))).may_fire(10, timer)
-    other = with_network(world, Envelope(210, Lookup(10, 200, 2)))
+    assert not with_network(world, Envelope(10, HopAck(src=210, msg=msg))).may_fire(10, timer)
+    other = with_network(
+        world, Envelope(210, RouteMessage(src=10, key=200, payload=LookupPayload(id=2)))
+    )
     assert other.may_fire(10, timer)
 
 
@@ -920,7 +943,7 @@ def test_R_WORLD_6_any_lets_every_armed_timer_fire() -> None:
     every live node may fire, even a live member's KeepAlive with messages in flight."""
     world = world_spec(timers=TimerSemantics.ANY).initial_world()
     world = with_node(world, attrs.evolve(world.node(50), probing=frozenset({130})))
-    world = with_network(world, Envelope(130, LSProbe(50, (10, 50, 90))))
+    world = with_network(world, Envelope(130, LSProbe(src=50, leaf_set=(10, 50, 90))))
     expected = {(n.id, t) for n in world.nodes for t in armed_timers(n) if t != RowMaintenance()}
     assert fires(world) == expected
     assert (50, ProbeTimeout(130)) in expected and (10, KeepAlive(50)) in expected
@@ -964,14 +987,14 @@ def test_R_WORLD_4_shared_budgets_make_actions_dependent() -> None:
     """R-WORLD-4: actions at different nodes are independent, except two drops, two
     duplications or two RowMaintenance firings, which draw on one budget."""
     model = PastryModel(world_spec())
-    m1, m2 = RowRequest(50, 0), RowRequest(90, 0)
+    m1, m2 = RowRequest(src=50, row=0), RowRequest(src=90, row=0)
     pairs: list[tuple[WorldAction, WorldAction, bool]] = [
         (Drop(130, m1), Drop(170, m2), False),
         (Duplicate(130, m1), Duplicate(170, m2), False),
         (FireTimer(10, RowMaintenance()), FireTimer(50, RowMaintenance()), False),
         (FireTimer(10, KeepAlive(50)), FireTimer(50, KeepAlive(10)), True),
         (FireTimer(10, RowMaintenance()), FireTimer(50, KeepAlive(10)), True),
-        (Drop(130, m1), ReceiveMessage(170, m2), True),
+        (Drop(130, m1), Receive(170, m2), True),
         (Crash(10), Leave(50), True),
         (Crash(10), FireTimer(10, KeepAlive(50)), False),
     ]
@@ -1179,13 +1202,12 @@ def test_drive_settle_ends_only_when_no_timer_may_fire() -> None:
     """drive.settle: the settled World has nothing to deliver and, periodic timers aside, no
     timer that may fire under the quiet semantics."""
     world = world_spec(crashes=(90,), lookups=((10, 95),)).initial_world()
-    world = world.apply(Crash(90)).apply(LookupAction(10, 95, 0))
+    world = world.apply(Crash(90)).apply(Request(10, Lookup(key=95, id=0)))
     world, deliveries, firings = settle(world)
     assert deliveries > 0 and firings > 0
     assert not [
         a
         for a in world.actions()
-        if isinstance(a, ReceiveMessage)
-        or (isinstance(a, FireTimer) and a.timer != RowMaintenance())
+        if isinstance(a, Receive) or (isinstance(a, FireTimer) and a.timer != RowMaintenance())
     ]
     assert all(90 in world.node(n).failed for n in (10, 50, 130))

@@ -16,14 +16,13 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from pastry_ref.app import Lookup, LookupApp, LookupPayload
 from pastry_ref.check.model import properties
 from pastry_ref.errors import ConfigError, RoutingTableError
-from pastry_ref.node.messages import Lookup as LookupMsg
-from pastry_ref.node.messages import LSProbe
-from pastry_ref.node.step import NodeState, StartFirst, Status, step
+from pastry_ref.node import LSProbe, NodeState, RouteMessage, StartFirst, Status, step
 from pastry_ref.oracle.ideal import ideal_tables, root
 from pastry_ref.ring.config import Config
-from pastry_ref.system import Envelope, Join, Lookup, ReceiveMessage, World
+from pastry_ref.system import Envelope, Join, Receive, Request, World
 from pastry_ref.system import invariants as inv
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
@@ -45,8 +44,7 @@ def ready_in(n: int, ring: tuple[int, ...], cfg: Config = CFG) -> NodeState:
 
 
 def world_of(*nodes: NodeState, cfg: Config = CFG, **kw: object) -> World:
-    ordered = tuple(sorted(nodes, key=lambda n: n.id))
-    return World(cfg, tuple(n.id for n in ordered), ordered, **kw)  # type: ignore[arg-type]
+    return World.of_nodes(cfg, nodes, (LookupApp(),), **kw)
 
 
 def ideal_world(ring: tuple[int, ...] = RING, cfg: Config = CFG) -> World:
@@ -212,30 +210,32 @@ def test_Consistency_ignores_nodes_not_ready() -> None:
 def test_CorrectDelivery_fails_on_delivery_at_a_wrong_node() -> None:
     """CorrectDelivery: stale 10 delivers key 48, whose closest ready node is 50; both the
     Lookup action and a received Lookup message are judged."""
-    w = attrs.evolve(stale_world(), lookups_left=((10, 48, 0),))
+    w = attrs.evolve(stale_world(), requests_left=((10, Lookup(key=48, id=0)),))
     assert w.node(10).decide(48).deliver and root(48, w.ready_ids(), CFG.space) == 50
-    action = Lookup(10, 48, 0)
+    action = Request(10, Lookup(key=48, id=0))
     expected = [
         inv.Violation(
             "CorrectDelivery",
-            "lookup 0 for key 48 delivered at 10; the closest ready node is 50",
+            "LookupPayload(id=0) for key 48 delivered at 10; the closest ready node is 50",
         )
     ]
     assert inv.correct_delivery(w, action, w.apply(action)) == expected
-    msg = LookupMsg(170, 48, 0)
+    msg = RouteMessage(src=170, key=48, payload=LookupPayload(id=0))
     w2 = attrs.evolve(stale_world(), network=(Envelope(10, msg),))
-    hop = ReceiveMessage(10, msg)
+    hop = Receive(10, msg)
     assert inv.correct_delivery(w2, hop, w2.apply(hop)) == expected
 
 
 def test_CorrectDelivery_holds_at_the_root_and_on_forwarding_and_other_actions() -> None:
     """CorrectDelivery: delivery at the root, a forwarded lookup and non-lookup actions pass."""
-    w = attrs.evolve(stale_world(), lookups_left=((50, 48, 0), (90, 48, 1)))
-    for action in (Lookup(50, 48, 0), Lookup(90, 48, 1)):
+    w = attrs.evolve(
+        stale_world(), requests_left=((50, Lookup(key=48, id=0)), (90, Lookup(key=48, id=1)))
+    )
+    for action in (Request(50, Lookup(key=48, id=0)), Request(90, Lookup(key=48, id=1))):
         assert inv.correct_delivery(w, action, w.apply(action)) == []
     w3 = attrs.evolve(ideal_world(), joins_left=())
-    w3 = attrs.evolve(w3, network=(Envelope(90, LSProbe(10, (10,))),))
-    probe = ReceiveMessage(90, LSProbe(10, (10,)))
+    w3 = attrs.evolve(w3, network=(Envelope(90, LSProbe(src=10, leaf_set=(10,))),))
+    probe = Receive(90, LSProbe(src=10, leaf_set=(10,)))
     assert inv.correct_delivery(w3, probe, w3.apply(probe)) == []
     assert not inv._delivers(Join(1, 2))
 
@@ -288,7 +288,7 @@ def test_AllReady_names_every_started_node_not_ready() -> None:
 
 def test_NoStuckMessages_names_every_message_left() -> None:
     """NoStuckMessages: anything still in flight is reported with its type and destination."""
-    w = attrs.evolve(ideal_world(), network=(Envelope(90, LSProbe(100, (100,))),))
+    w = attrs.evolve(ideal_world(), network=(Envelope(90, LSProbe(src=100, leaf_set=(100,))),))
     assert inv.no_stuck_messages(w) == [
         inv.Violation("NoStuckMessages", "LSProbe to 90 never accepted")
     ]

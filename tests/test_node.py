@@ -20,14 +20,15 @@ import attrs
 import pytest
 
 import pastry_ref
+from pastry_ref.app import Host, Lookup, LookupApp, LookupPayload, Request, host_step
 from pastry_ref.errors import PastryRefError
-from pastry_ref.node import messages as messages_module
-from pastry_ref.node import step as node_module
-from pastry_ref.node.effects import CancelTimer, Deliver, Forward, Send, SetTimer, Update
-from pastry_ref.node.messages import (
+from pastry_ref.node import (
     Announce,
     AnnounceReply,
-    Departure,
+    CancelTimer,
+    Deliver,
+    DirectMessage,
+    Forward,
     HoodReply,
     HoodRequest,
     HopAck,
@@ -37,26 +38,28 @@ from pastry_ref.node.messages import (
     LeaseRelease,
     LeaseReply,
     LeaseRequest,
-    Lookup,
+    LeaveNotice,
     LSProbe,
     LSProbeReply,
+    NodeState,
+    RouteMessage,
     RowReply,
     RowRequest,
-)
-from pastry_ref.node.step import (
-    NodeState,
-    Receive,
-    RouteKey,
+    Send,
+    SetTimer,
     StartFirst,
-    StartJoin,
     Status,
+    Update,
     accepts,
     immediate_neighbours,
     step,
 )
+from pastry_ref.node import dispatch as node_module
+from pastry_ref.node import inputs as ni
+from pastry_ref.node import messages as messages_module
 from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.ring.config import Config, JoinProtocol
-from pastry_ref.system import Join, ReceiveMessage, WorldSpec
+from pastry_ref.system import Join, Receive, WorldSpec
 from pastry_ref.system import invariants as inv
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
@@ -76,8 +79,9 @@ MESSAGE_TYPES = (
     LeaseReply,
     LeaseRelease,
     JoinDone,
-    Lookup,
-    Departure,
+    RouteMessage,
+    DirectMessage,
+    LeaveNotice,
     RowRequest,
     RowReply,
     HoodRequest,
@@ -123,23 +127,24 @@ def protocol(effects: tuple[object, ...]) -> tuple[object, ...]:
 def one_of_each(src: int = 50) -> list[object]:
     """One message of every type, sent by ``src``."""
     return [
-        JoinRequest(src, src),
-        JoinReply(src, (src,), (src,), (), ((src, 0),)),
-        Announce(src, None),
-        AnnounceReply(src, (src,), 1),
-        LSProbe(src, (src,)),
-        LSProbeReply(src, (src,)),
-        LeaseRequest(src),
-        LeaseReply(src, True, (src,)),
-        LeaseRelease(src),
-        JoinDone(src),
-        Lookup(src, 7, 1),
-        Departure(src, (src,)),
-        RowRequest(src, 0),
-        RowReply(src, 0, ()),
-        HoodRequest(src),
-        HoodReply(src, ()),
-        HopAck(src, Lookup(src, 7, 1)),
+        JoinRequest(src=src, joiner=src),
+        JoinReply(src=src, leaf_set=(src,), rows=(src,), neighborhood=(), givers=((src, 0),)),
+        Announce(src=src, version=None),
+        AnnounceReply(src=src, leaf_set=(src,), version=1),
+        LSProbe(src=src, leaf_set=(src,)),
+        LSProbeReply(src=src, leaf_set=(src,)),
+        LeaseRequest(src=src),
+        LeaseReply(src=src, granted=True, leaf_set=(src,)),
+        LeaseRelease(src=src),
+        JoinDone(src=src),
+        RouteMessage(src=src, key=7, payload=LookupPayload(id=1)),
+        DirectMessage(src=src, payload=LookupPayload(id=2)),
+        LeaveNotice(src=src, leaf_set=(src,)),
+        RowRequest(src=src, row=0),
+        RowReply(src=src, row=0, entries=()),
+        HoodRequest(src=src),
+        HoodReply(src=src, members=()),
+        HopAck(src=src, msg=RouteMessage(src=src, key=7, payload=LookupPayload(id=1))),
     ]
 
 
@@ -155,18 +160,27 @@ def test_R_CFG_2_consistent_join_is_the_default() -> None:
 def test_R_CFG_2_join_reply_handling_follows_the_configured_protocol() -> None:
     """R-CFG-2: the same join reply makes a paper joiner ready at once (P §2.4) and a
     consistent joiner probe first (LuPastry)."""
-    reply = JoinReply(90, (10, 50, 90, 130, 170), (10, 90), (10, 50), ((10, 0), (90, 0)))
+    reply = JoinReply(
+        src=90,
+        leaf_set=(10, 50, 90, 130, 170),
+        rows=(10, 90),
+        neighborhood=(10, 50),
+        givers=((10, 0), (90, 0)),
+    )
     for cfg, status, first_msg in ((PAPER, Status.READY, Announce), (CFG, Status.WAIT, LSProbe)):
         joiner = attrs.evolve(NodeState.new(100, cfg), status=Status.WAIT)
-        out = step(joiner, Receive(reply))
+        out = step(joiner, ni.Receive(reply))
         assert out.node.status is status
         assert {type(s.msg) for s in sends(out.effects)} == {first_msg}
 
 
 def test_R_CFG_2_only_the_consistent_join_sets_helping() -> None:
     """R-CFG-2 / R-CJ-2: Z marks itself busy only under the consistent join."""
-    assert step(ready(90), Receive(JoinRequest(100, 100))).node.helping == 100
-    assert step(ready(90, cfg=PAPER), Receive(JoinRequest(100, 100))).node.helping is None
+    assert step(ready(90), ni.Receive(JoinRequest(src=100, joiner=100))).node.helping == 100
+    assert (
+        step(ready(90, cfg=PAPER), ni.Receive(JoinRequest(src=100, joiner=100))).node.helping
+        is None
+    )
 
 
 # ============================================================================================
@@ -198,22 +212,22 @@ def _snake(name: str) -> str:
 def test_R_MSG_1_receive_naming_is_the_same_in_handler_and_world_action() -> None:
     """R-MSG-1: a message of type T is handled by ``receive_t`` and delivered by the World
     action named ``ReceiveT``."""
-    handlers = node_module._MESSAGE_HANDLERS
+    handlers = node_module.MESSAGE_HANDLERS
     assert set(handlers) == set(MESSAGE_TYPES)
     for msg in one_of_each():
         t = type(msg)
         assert handlers[t].__name__ == "receive_" + _snake(t.__name__)
-        assert ReceiveMessage(1, msg).name == "Receive" + t.__name__
+        assert Receive(1, msg).name == "Receive" + t.__name__
     assert _snake("LSProbeReply") == "ls_probe_reply"
 
 
 def test_R_MSG_1_node_sets_travel_as_sorted_tuples() -> None:
     """R-MSG-1: node sets in messages are sorted tuples of ids, never containers."""
-    out = step(ready(10), Receive(JoinRequest(100, 100)))
+    out = step(ready(10), ni.Receive(JoinRequest(src=100, joiner=100)))
     (send,) = sends(out.effects)
     for ids in (send.msg.rows, send.msg.neighborhood):
         assert isinstance(ids, tuple) and list(ids) == sorted(set(ids))
-    out = step(ready(90), Receive(LSProbe(100, (90, 100, 130))))
+    out = step(ready(90), ni.Receive(LSProbe(src=100, leaf_set=(90, 100, 130))))
     reply = next(s.msg for s in sends(out.effects) if isinstance(s.msg, LSProbeReply))
     assert isinstance(reply.leaf_set, tuple) and list(reply.leaf_set) == sorted(reply.leaf_set)
 
@@ -222,10 +236,18 @@ def test_R_MSG_1_node_sets_travel_as_sorted_tuples() -> None:
 # R-NODE-1: step is pure and total
 # ============================================================================================
 def _sample_inputs() -> list[object]:
-    inputs: list[object] = [StartFirst(), StartJoin(50), RouteKey(77, 3), RouteKey(90, 4)]
-    inputs += [Receive(m) for m in one_of_each(50)]
-    inputs += [Receive(m) for m in one_of_each(100)]
-    inputs += [Receive(JoinRequest(100, 100)), Receive(JoinRequest(10, 60, (10,), (), ()))]
+    inputs: list[object] = [
+        StartFirst(),
+        ni.Join(50),
+        ni.Route(77, LookupPayload(id=3)),
+        ni.Route(90, LookupPayload(id=4)),
+    ]
+    inputs += [ni.Receive(m) for m in one_of_each(50)]
+    inputs += [ni.Receive(m) for m in one_of_each(100)]
+    inputs += [
+        ni.Receive(JoinRequest(src=100, joiner=100)),
+        ni.Receive(JoinRequest(src=10, joiner=60, rows=(10,), neighborhood=(), givers=())),
+    ]
     return inputs
 
 
@@ -259,7 +281,7 @@ def test_R_NODE_1_step_does_not_change_its_argument() -> None:
     """R-NODE-1: step returns a new state; the node it was given is untouched."""
     node = ready(90)
     snapshot = attrs.evolve(node)
-    out = step(node, Receive(JoinRequest(100, 100)))
+    out = step(node, ni.Receive(JoinRequest(src=100, joiner=100)))
     assert out.node != node
     assert node == snapshot and node.helping is None
 
@@ -268,7 +290,7 @@ def test_R_NODE_1_a_dead_node_ignores_every_message() -> None:
     """R-NODE-1/2: total on a dead node: every message leaves it unchanged, with no effect."""
     dead = NodeState.new(100, CFG)
     for msg in one_of_each():
-        assert step(dead, Receive(msg)) == node_module.Step(dead, ())
+        assert step(dead, ni.Receive(msg)) == node_module.Step(dead, ())
 
 
 # Everything but the command line and the checking glue (which read files) is sans-IO.
@@ -352,17 +374,17 @@ def test_R_NODE_2_join_requests_lookups_and_announces_only_at_a_ready_node(
     """R-NODE-2: only a ready node routes or answers joins and lookups (LuPastry's guards)."""
     node = _at(status)
     for msg in (
-        JoinRequest(60, 60),
-        Lookup(50, 7, 1),
-        Announce(50, None),
-        AnnounceReply(50, (), 0),
+        JoinRequest(src=60, joiner=60),
+        RouteMessage(src=50, key=7, payload=LookupPayload(id=1)),
+        Announce(src=50, version=None),
+        AnnounceReply(src=50, leaf_set=(), version=0),
     ):
         assert accepts(node, msg) is (status is Status.READY), (status, msg)
 
 
 def test_R_NODE_2_join_reply_only_at_a_joiner_without_one() -> None:
     """R-NODE-2: a join reply at a node that already has one waits (it is taken once)."""
-    reply = JoinReply(90, (90,), (90,), (), ())
+    reply = JoinReply(src=90, leaf_set=(90,), rows=(90,), neighborhood=(), givers=())
     fresh = attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT)
     assert accepts(fresh, reply)
     assert not accepts(attrs.evolve(fresh, probing=frozenset({90})), reply)
@@ -375,11 +397,11 @@ def test_R_NODE_2_probe_waits_at_a_joiner_without_leaf_set() -> None:
     """R-NODE-2: a probe at a joiner that has no leaf set yet stays in flight; a probe reply
     is taken."""
     fresh = attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT)
-    assert not accepts(fresh, LSProbe(90, (90,)))
-    assert accepts(fresh, LSProbeReply(90, (90,)))
+    assert not accepts(fresh, LSProbe(src=90, leaf_set=(90,)))
+    assert accepts(fresh, LSProbeReply(src=90, leaf_set=(90,)))
     for status in (Status.WAIT, Status.OK, Status.READY):
-        assert accepts(_at(status), LSProbe(90, (90,)))
-        assert accepts(_at(status), LSProbeReply(90, (90,)))
+        assert accepts(_at(status), LSProbe(src=90, leaf_set=(90,)))
+        assert accepts(_at(status), LSProbeReply(src=90, leaf_set=(90,)))
 
 
 @pytest.mark.parametrize("status", [Status.WAIT, Status.OK, Status.READY])
@@ -387,10 +409,14 @@ def test_R_NODE_2_lease_traffic_only_at_ok_or_ready(status: Status) -> None:
     """R-NODE-2: lease requests and replies wait at a node that is neither ok nor ready;
     releases and JoinDone are taken by any started node."""
     node = _at(status)
-    for msg in (LeaseRequest(90), LeaseReply(90, True, (90,)), LeaseReply(90, False, (90,))):
+    for msg in (
+        LeaseRequest(src=90),
+        LeaseReply(src=90, granted=True, leaf_set=(90,)),
+        LeaseReply(src=90, granted=False, leaf_set=(90,)),
+    ):
         assert accepts(node, msg) is (status is not Status.WAIT)
-    assert accepts(node, LeaseRelease(90))
-    assert accepts(node, JoinDone(90))
+    assert accepts(node, LeaseRelease(src=90))
+    assert accepts(node, JoinDone(src=90))
 
 
 def test_R_NODE_2_a_message_not_accepted_changes_nothing() -> None:
@@ -400,14 +426,14 @@ def test_R_NODE_2_a_message_not_accepted_changes_nothing() -> None:
         node = _at(status)
         for msg in one_of_each():
             if not accepts(node, msg):
-                assert step(node, Receive(msg)) == node_module.Step(node, ())
+                assert step(node, ni.Receive(msg)) == node_module.Step(node, ())
 
 
 def test_R_NODE_2_only_a_ready_node_routes_a_lookup() -> None:
     """R-NODE-2 / R-LOOKUP-1: RouteKey at a node that is not ready does nothing."""
     for status in (Status.DEAD, Status.WAIT, Status.OK):
         node = _at(status)
-        assert step(node, RouteKey(77, 1)) == node_module.Step(node, ())
+        assert step(node, ni.Route(77, LookupPayload(id=1))) == node_module.Step(node, ())
 
 
 # ============================================================================================
@@ -434,17 +460,17 @@ def test_R_NODE_3_start_first_on_a_started_node_is_a_no_op() -> None:
 # ============================================================================================
 def test_R_JOIN_1_start_join_sends_join_request_to_the_seed() -> None:
     """R-JOIN-1 (P §2.4): X becomes wait and sends JoinRequest(joiner=X) to the seed A."""
-    out = step(NodeState.new(100, CFG), StartJoin(10))
+    out = step(NodeState.new(100, CFG), ni.Join(10))
     assert out.node == attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT)
-    assert out.effects == (Send(10, JoinRequest(100, 100)),)
+    assert out.effects == (Send(10, JoinRequest(src=100, joiner=100)),)
 
 
 def test_R_JOIN_1_start_join_only_from_dead_and_not_through_itself() -> None:
     """R-JOIN-1: a started node does not join again; a node is not its own seed."""
     dead = NodeState.new(100, CFG)
-    assert step(dead, StartJoin(100)) == node_module.Step(dead, ())
+    assert step(dead, ni.Join(100)) == node_module.Step(dead, ())
     for node in (ready(90), _at(Status.WAIT)):
-        assert step(node, StartJoin(10)) == node_module.Step(node, ())
+        assert step(node, ni.Join(10)) == node_module.Step(node, ())
 
 
 def test_R_JOIN_2_first_hop_adds_itself_row_0_and_its_neighbourhood() -> None:
@@ -453,15 +479,12 @@ def test_R_JOIN_2_first_hop_adds_itself_row_0_and_its_neighbourhood() -> None:
     (50); as first hop it gives its neighbourhood and itself; it routes to R[0][1] = 90."""
     a = ready(10)
     assert a.routing_table.row(1) == (None, None, None, 50)
-    out = step(a, Receive(JoinRequest(100, 100)))
+    out = step(a, ni.Receive(JoinRequest(src=100, joiner=100)))
     assert out.node == a
     assert out.effects == (
         Send(
             90,
-            JoinRequest(
-                10, 100, rows=(10, 90, 170, 210), neighborhood=(10, 50, 90, 170, 210),
-                givers=((10, 0),),
-            ),
+            JoinRequest(src=10, joiner=100, rows=(10, 90, 170, 210), neighborhood=(10, 50, 90, 170, 210), givers=((10, 0),)),
         ),
     )  # fmt: skip
 
@@ -474,19 +497,25 @@ def test_R_JOIN_2_later_hop_adds_rows_0_to_l_and_keeps_A_neighbourhood() -> None
     176 = 2300 shares l = 1 digit with it, so it gives 0, 64, 160 and itself, not 136."""
     hop = ready(128, ring=(0, 64, 128, 136, 160))
     assert hop.routing_table.row(2) == (None, None, 136, None)
-    incoming = JoinRequest(64, 176, rows=(64, 200), neighborhood=(1, 2), givers=((64, 3),))
-    out = step(hop, Receive(incoming))
+    incoming = JoinRequest(
+        src=64, joiner=176, rows=(64, 200), neighborhood=(1, 2), givers=((64, 3),)
+    )
+    out = step(hop, ni.Receive(incoming))
     (send,) = sends(out.effects)
     assert send.dest == hop.decide(176).node == 160
     assert send.msg == JoinRequest(
-        128, 176, rows=(0, 64, 128, 160, 200), neighborhood=(1, 2), givers=((64, 3), (128, 0))
+        src=128,
+        joiner=176,
+        rows=(0, 64, 128, 160, 200),
+        neighborhood=(1, 2),
+        givers=((64, 3), (128, 0)),
     )
 
 
 def test_R_JOIN_2_hop_records_its_state_version() -> None:
     """R-JOIN-2 / R-PJ-2: each hop records (itself, its state version) in ``givers``."""
     a = attrs.evolve(ready(10, cfg=PAPER), version=7)
-    (send,) = sends(step(a, Receive(JoinRequest(100, 100))).effects)
+    (send,) = sends(step(a, ni.Receive(JoinRequest(src=100, joiner=100))).effects)
     assert send.msg.givers == ((10, 7),)
 
 
@@ -497,16 +526,17 @@ def test_R_JOIN_3_Z_replies_with_its_leaf_set_and_the_collected_state() -> None:
     z = ready(90)
     assert z.decide(100).deliver
     incoming = JoinRequest(
-        10, 100, rows=(10, 90, 170, 210), neighborhood=(10, 50, 90, 170, 210), givers=((10, 0),)
+        src=10,
+        joiner=100,
+        rows=(10, 90, 170, 210),
+        neighborhood=(10, 50, 90, 170, 210),
+        givers=((10, 0),),
     )
-    out = step(z, Receive(incoming))
+    out = step(z, ni.Receive(incoming))
     assert out.effects == (
         Send(
             100,
-            JoinReply(
-                90, leaf_set=(10, 50, 90, 130, 170), rows=(10, 50, 90, 130, 170, 210),
-                neighborhood=(10, 50, 90, 170, 210), givers=((10, 0), (90, 0)),
-            ),
+            JoinReply(src=90, leaf_set=(10, 50, 90, 130, 170), rows=(10, 50, 90, 130, 170, 210), neighborhood=(10, 50, 90, 170, 210), givers=((10, 0), (90, 0))),
         ),
     )  # fmt: skip
     assert out.node == attrs.evolve(z, helping=100)
@@ -515,7 +545,7 @@ def test_R_JOIN_3_Z_replies_with_its_leaf_set_and_the_collected_state() -> None:
 def test_R_JOIN_3_Z_as_first_hop_gives_its_own_neighbourhood() -> None:
     """R-JOIN-3 with R-JOIN-2: when the seed is Z itself it is also A."""
     z = ready(90)
-    (send,) = sends(step(z, Receive(JoinRequest(100, 100))).effects)
+    (send,) = sends(step(z, ni.Receive(JoinRequest(src=100, joiner=100))).effects)
     assert send.dest == 100
     assert send.msg.neighborhood == (10, 50, 90, 130, 170)
     assert send.msg.rows == (50, 90, 130, 210)  # 90 shares one digit with 100: rows 0..1
@@ -525,8 +555,14 @@ def test_R_JOIN_4_joiner_takes_Z_leaf_set_the_rows_and_A_neighbourhood() -> None
     """R-JOIN-4 (P §2.4): the joiner's leaf set is built from Z's, its routing table from the
     rows, its neighbourhood from A's; each new leaf-set member is an Update upcall."""
     joiner = attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT)
-    reply = JoinReply(90, (10, 50, 90, 130, 170), (10, 90, 210), (95, 50), ((10, 0), (90, 0)))
-    out = step(joiner, Receive(reply))
+    reply = JoinReply(
+        src=90,
+        leaf_set=(10, 50, 90, 130, 170),
+        rows=(10, 90, 210),
+        neighborhood=(95, 50),
+        givers=((10, 0), (90, 0)),
+    )
+    out = step(joiner, ni.Receive(reply))
     n = out.node
     assert n.leaf_set == LeafSet.of(100, (10, 50, 90, 130, 170), CFG)
     assert (n.leaf_set.left, n.leaf_set.right) == ((90, 50), (130, 170))
@@ -545,8 +581,10 @@ def test_R_JOIN_4_joiner_keeps_routing_table_incumbents() -> None:
     """R-JOIN-4 / R-RT-2: a collected row never displaces an entry the joiner already has."""
     table = RoutingTable.empty(100, CFG.space).insert(130)  # cell (0, 2)
     joiner = attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT, routing_table=table)
-    reply = JoinReply(90, (90, 170), (170,), (), ((90, 0),))  # 170 fits the same cell
-    n = step(joiner, Receive(reply)).node
+    reply = JoinReply(
+        src=90, leaf_set=(90, 170), rows=(170,), neighborhood=(), givers=((90, 0),)
+    )  # 170 fits the same cell
+    n = step(joiner, ni.Receive(reply)).node
     assert n.routing_table.get(0, 2) == 130
     assert 170 not in n.routing_table
 
@@ -558,32 +596,42 @@ def test_R_PJ_1_paper_joiner_is_ready_and_announces_to_every_known_node() -> Non
     """R-PJ-1/2 (P §2.4): ready at once; Announce to every node of its leaf set, routing table
     and neighbourhood, carrying back the version each giver had (None for non-givers)."""
     joiner = attrs.evolve(NodeState.new(100, PAPER), status=Status.WAIT)
-    reply = JoinReply(90, (50, 90, 130, 170), (10, 90, 210), (10, 50), ((10, 3), (90, 5)))
-    out = step(joiner, Receive(reply))
+    reply = JoinReply(
+        src=90,
+        leaf_set=(50, 90, 130, 170),
+        rows=(10, 90, 210),
+        neighborhood=(10, 50),
+        givers=((10, 3), (90, 5)),
+    )
+    out = step(joiner, ni.Receive(reply))
     assert out.node.status is Status.READY
     assert out.node.version == 1
     known = out.node.known()
     assert known == {10, 50, 90, 130, 170, 210}
     announces = sends(out.effects)
     assert announces == [
-        Send(10, Announce(100, 3)),
-        Send(50, Announce(100, None)),
-        Send(90, Announce(100, 5)),
-        Send(130, Announce(100, None)),
-        Send(170, Announce(100, None)),
-        Send(210, Announce(100, None)),
+        Send(10, Announce(src=100, version=3)),
+        Send(50, Announce(src=100, version=None)),
+        Send(90, Announce(src=100, version=5)),
+        Send(130, Announce(src=100, version=None)),
+        Send(170, Announce(src=100, version=None)),
+        Send(210, Announce(src=100, version=None)),
     ]
 
 
 def test_R_PJ_2_version_bumps_on_leaf_set_change_only_in_the_paper_join() -> None:
     """R-PJ-2: every leaf-set change bumps the version (paper); other learning does not."""
     paper = ready(90, cfg=PAPER)
-    n = step(paper, Receive(Announce(100, None))).node  # 100 enters 90's leaf set
+    n = step(paper, ni.Receive(Announce(src=100, version=None))).node  # 100 enters 90's leaf set
     assert n.version == 1 and 100 in n.leaf_set
     bare = with_leaf_set(90, RING, Status.READY, cfg=PAPER)  # empty routing table
-    m = step(bare, Receive(Announce(250, None))).node  # 250 enters the table, not the leaf set
+    m = step(
+        bare, ni.Receive(Announce(src=250, version=None))
+    ).node  # 250 enters the table, not the leaf set
     assert m.version == 0 and 250 not in m.leaf_set and 250 in m.known()
-    c = step(ready(90), Receive(LSProbe(100, (100,)))).node  # consistent join: no versions
+    c = step(
+        ready(90), ni.Receive(LSProbe(src=100, leaf_set=(100,)))
+    ).node  # consistent join: no versions
     assert 100 in c.leaf_set and c.version == 0
 
 
@@ -591,22 +639,22 @@ def test_R_PJ_2_announce_with_current_version_is_taken_silently() -> None:
     """R-PJ-2: the addressee takes the newcomer in; unchanged since it gave its state: no
     reply. An Announce from a non-giver (version None) never gets a reply."""
     node = attrs.evolve(ready(90, cfg=PAPER), version=4)
-    out = step(node, Receive(Announce(100, 4)))
+    out = step(node, ni.Receive(Announce(src=100, version=4)))
     assert 100 in out.node.leaf_set
     assert protocol(out.effects) == (Update(100, True), Update(170, False))
-    assert sends(step(node, Receive(Announce(100, None))).effects) == []
+    assert sends(step(node, ni.Receive(Announce(src=100, version=None))).effects) == []
 
 
 def test_R_PJ_2_stale_announce_triggers_announce_reply() -> None:
     """R-PJ-2 (P §2.4 timestamps): the addressee's state moved since it gave it: it answers
     AnnounceReply with its current leaf set (the newcomer included) and version."""
     node = attrs.evolve(ready(90, cfg=PAPER), version=4)
-    out = step(node, Receive(Announce(100, 2)))
+    out = step(node, ni.Receive(Announce(src=100, version=2)))
     assert out.node.version == 5
     assert protocol(out.effects) == (
         Update(100, True),
         Update(170, False),
-        Send(100, AnnounceReply(90, (10, 50, 90, 100, 130), 5)),
+        Send(100, AnnounceReply(src=90, leaf_set=(10, 50, 90, 100, 130), version=5)),
     )
 
 
@@ -614,16 +662,21 @@ def test_R_PJ_3_announce_reply_makes_newcomer_announce_to_new_members() -> None:
     """R-PJ-3: the newcomer merges the fresher leaf set and announces itself (version None) to
     every node that thereby entered its leaf set, except the replier."""
     newcomer = with_leaf_set(100, (50, 90, 130, 170), Status.READY, cfg=PAPER)
-    out = step(newcomer, Receive(AnnounceReply(130, (95, 110, 130, 250), 9)))
+    out = step(
+        newcomer, ni.Receive(AnnounceReply(src=130, leaf_set=(95, 110, 130, 250), version=9))
+    )
     assert (out.node.leaf_set.left, out.node.leaf_set.right) == ((95, 90), (110, 130))
-    assert sends(out.effects) == [Send(95, Announce(100, None)), Send(110, Announce(100, None))]
+    assert sends(out.effects) == [
+        Send(95, Announce(src=100, version=None)),
+        Send(110, Announce(src=100, version=None)),
+    ]
     assert Update(95, True) in out.effects and Update(50, False) in out.effects
 
 
 def test_R_PJ_3_announce_reply_with_nothing_new_sends_nothing() -> None:
     """R-PJ-3: no new leaf-set member, no announce."""
     newcomer = with_leaf_set(100, (50, 90, 130, 170), Status.READY, cfg=PAPER)
-    out = step(newcomer, Receive(AnnounceReply(130, (90, 130, 250), 9)))
+    out = step(newcomer, ni.Receive(AnnounceReply(src=130, leaf_set=(90, 130, 250), version=9)))
     assert sends(out.effects) == []
 
 
@@ -641,7 +694,7 @@ def test_R_CJ_1_joiner_goes_dead_wait_ok_ready() -> None:
     world = world.apply(Join(100, 10))
     seen.append(world.node(100).status)
     while True:
-        enabled = [a for a in world.actions() if isinstance(a, ReceiveMessage)]
+        enabled = [a for a in world.actions() if isinstance(a, Receive)]
         if not enabled:
             break
         world = world.apply(enabled[0])
@@ -655,20 +708,20 @@ def test_R_CJ_2_busy_Z_leaves_a_request_it_would_answer_waiting() -> None:
     """R-CJ-2 (LuPastry: one joiner at a time): while ``helping`` is set, a join request Z
     would answer waits in the network."""
     z = attrs.evolve(ready(90), helping=100)
-    second = JoinRequest(10, 95, (10,), (10,), ((10, 0),))
+    second = JoinRequest(src=10, joiner=95, rows=(10,), neighborhood=(10,), givers=((10, 0),))
     assert z.decide(95).deliver
     assert not accepts(z, second)
-    assert step(z, Receive(second)) == node_module.Step(z, ())
+    assert step(z, ni.Receive(second)) == node_module.Step(z, ())
     assert accepts(ready(90), second)
 
 
 def test_R_CJ_2_busy_Z_still_routes_requests_it_would_not_answer() -> None:
     """R-CJ-2: requests a busy node would only route still pass."""
     z = attrs.evolve(ready(90), helping=100)
-    passing = JoinRequest(10, 200, (10,), (10,), ((10, 0),))
+    passing = JoinRequest(src=10, joiner=200, rows=(10,), neighborhood=(10,), givers=((10, 0),))
     assert not z.decide(200).deliver
     assert accepts(z, passing)
-    out = step(z, Receive(passing))
+    out = step(z, ni.Receive(passing))
     assert out.node == z
     assert [s.dest for s in sends(out.effects)] == [z.decide(200).node]
 
@@ -676,20 +729,26 @@ def test_R_CJ_2_busy_Z_still_routes_requests_it_would_not_answer() -> None:
 def test_R_CJ_2_helping_is_ignored_by_the_paper_join() -> None:
     """R-CJ-2 is the consistent join's: a paper node answers whatever ``helping`` says."""
     z = attrs.evolve(ready(90, cfg=PAPER), helping=100)
-    assert accepts(z, JoinRequest(10, 95))
+    assert accepts(z, JoinRequest(src=10, joiner=95))
 
 
 def test_R_CJ_3_consistent_joiner_probes_every_leaf_member() -> None:
     """R-CJ-3 (LuPastry / MSPastry probing): the joiner takes Z's leaf set, stays wait, and
     sends LSProbe with its own leaf set to every member; it remembers Z as its helper."""
     joiner = attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT)
-    reply = JoinReply(90, (10, 50, 90, 130, 170), (10, 90), (10, 50), ((10, 0), (90, 0)))
-    out = step(joiner, Receive(reply))
+    reply = JoinReply(
+        src=90,
+        leaf_set=(10, 50, 90, 130, 170),
+        rows=(10, 90),
+        neighborhood=(10, 50),
+        givers=((10, 0), (90, 0)),
+    )
+    out = step(joiner, ni.Receive(reply))
     n = out.node
     assert n.status is Status.WAIT
     assert n.probing == {50, 90, 130, 170}
     assert n.helper == 90
-    probe = LSProbe(100, (50, 90, 100, 130, 170))
+    probe = LSProbe(src=100, leaf_set=(50, 90, 100, 130, 170))
     assert sends(out.effects) == [Send(m, probe) for m in (50, 90, 130, 170)]
 
 
@@ -697,12 +756,12 @@ def test_R_CJ_4_probe_takes_sender_in_and_replies_with_leaf_set() -> None:
     """R-CJ-4 (MSPastry: a probe proves its sender alive): the receiver takes 100 in (Update
     upcalls, 170 leaves its right half) and answers LSProbeReply with its new leaf set."""
     node = ready(90)
-    out = step(node, Receive(LSProbe(100, (50, 90, 100, 130, 170))))
+    out = step(node, ni.Receive(LSProbe(src=100, leaf_set=(50, 90, 100, 130, 170))))
     assert (out.node.leaf_set.left, out.node.leaf_set.right) == ((50, 10), (100, 130))
     assert protocol(out.effects) == (
         Update(100, True),
         Update(170, False),
-        Send(100, LSProbeReply(90, (10, 50, 90, 100, 130))),
+        Send(100, LSProbeReply(src=90, leaf_set=(10, 50, 90, 100, 130))),
     )
     assert out.node.status is Status.READY
 
@@ -710,7 +769,7 @@ def test_R_CJ_4_probe_takes_sender_in_and_replies_with_leaf_set() -> None:
 def test_R_CJ_4_probe_reply_ends_the_wait_for_that_node() -> None:
     """R-CJ-4: a probe reply removes its sender from ``probing`` and takes it in."""
     joiner = with_leaf_set(100, (50, 90, 170), Status.WAIT, probing=frozenset({90, 130}))
-    out = step(joiner, Receive(LSProbeReply(130, (90, 130, 170))))
+    out = step(joiner, ni.Receive(LSProbeReply(src=130, leaf_set=(90, 130, 170))))
     assert out.node.probing == {90}  # 130 answered; 90 and 170 are known already
     assert 130 in out.node.leaf_set
     assert Update(130, True) in out.effects
@@ -722,44 +781,44 @@ def test_R_CJ_5_newcomers_named_in_a_probe_are_probed_not_added() -> None:
     leaf set is probed, and not added until it answers; a node already probed is not probed
     twice; a node that would not enter is ignored."""
     node = attrs.evolve(ready(90), probing=frozenset({110}))
-    out = step(node, Receive(LSProbe(130, (70, 110, 120, 130, 250))))
+    out = step(node, ni.Receive(LSProbe(src=130, leaf_set=(70, 110, 120, 130, 250))))
     assert 70 not in out.node.leaf_set and 120 not in out.node.leaf_set
     assert out.node.probing == {70, 110, 120}
     content90 = (10, 50, 90, 130, 170)
     assert sends(out.effects) == [
-        Send(70, LSProbe(90, content90)),
-        Send(120, LSProbe(90, content90)),
-        Send(130, LSProbeReply(90, content90)),
+        Send(70, LSProbe(src=90, leaf_set=content90)),
+        Send(120, LSProbe(src=90, leaf_set=content90)),
+        Send(130, LSProbeReply(src=90, leaf_set=content90)),
     ]
 
 
 def test_R_CJ_5_newcomers_named_in_a_probe_reply_or_lease_reply_are_probed() -> None:
     """R-CJ-5: the same for probe replies and lease replies."""
     joiner = with_leaf_set(100, (50, 90, 130, 170), Status.WAIT, probing=frozenset({90}))
-    out = step(joiner, Receive(LSProbeReply(90, (50, 90, 95))))
+    out = step(joiner, ni.Receive(LSProbeReply(src=90, leaf_set=(50, 90, 95))))
     assert 95 not in out.node.leaf_set and out.node.probing == {95}
-    assert Send(95, LSProbe(100, (50, 90, 100, 130, 170))) in out.effects
+    assert Send(95, LSProbe(src=100, leaf_set=(50, 90, 100, 130, 170))) in out.effects
 
     ok = with_leaf_set(100, (50, 90, 130, 170), Status.OK, lease_asked=frozenset({90, 130}))
-    out = step(ok, Receive(LeaseReply(130, False, (110, 130, 170))))
+    out = step(ok, ni.Receive(LeaseReply(src=130, granted=False, leaf_set=(110, 130, 170))))
     assert 110 not in out.node.leaf_set and out.node.probing == {110}
-    assert Send(110, LSProbe(100, (50, 90, 100, 130, 170))) in out.effects
+    assert Send(110, LSProbe(src=100, leaf_set=(50, 90, 100, 130, 170))) in out.effects
 
 
 def test_R_CJ_6_wait_to_ok_with_a_lease_request_to_each_neighbour() -> None:
     """R-CJ-6 (LuPastry): the last probe reply, with a complete leaf set, makes the joiner ok
     and it asks both immediate neighbours (90, 130) for a lease."""
     joiner = with_leaf_set(100, (50, 90, 130, 170), Status.WAIT, probing=frozenset({130}))
-    out = step(joiner, Receive(LSProbeReply(130, (90, 100, 130, 170))))
+    out = step(joiner, ni.Receive(LSProbeReply(src=130, leaf_set=(90, 100, 130, 170))))
     assert out.node.status is Status.OK
     assert out.node.lease_asked == {90, 130}
-    assert sends(out.effects) == [Send(90, LeaseRequest(100)), Send(130, LeaseRequest(100))]
+    assert sends(out.effects) == [Send(90, LeaseRequest(src=100)), Send(130, LeaseRequest(src=100))]
 
 
 def test_R_CJ_6_no_ok_while_a_probe_is_outstanding() -> None:
     """R-CJ-6: with a probe still outstanding the joiner stays wait and asks nobody."""
     joiner = with_leaf_set(100, (50, 90, 130, 170), Status.WAIT, probing=frozenset({90, 130}))
-    out = step(joiner, Receive(LSProbeReply(130, (90, 100, 130, 170))))
+    out = step(joiner, ni.Receive(LSProbeReply(src=130, leaf_set=(90, 100, 130, 170))))
     assert out.node.status is Status.WAIT
     assert sends(out.effects) == []
 
@@ -772,35 +831,35 @@ def test_R_CJ_6_no_ok_with_an_incomplete_leaf_set() -> None:
     half_full = LeafSet(100, CFG.space, 2, left=(50,), right=(130,))
     joiner = attrs.evolve(NodeState.new(100, CFG), status=Status.WAIT, leaf_set=half_full)
     assert not joiner.leaf_set.is_complete()
-    assert step(joiner, Receive(JoinDone(7))) == node_module.Step(joiner, ())
+    assert step(joiner, ni.Receive(JoinDone(src=7))) == node_module.Step(joiner, ())
     complete = attrs.evolve(joiner, leaf_set=LeafSet.of(100, (50, 90, 130, 170), CFG))
-    out = step(complete, Receive(JoinDone(7)))
+    out = step(complete, ni.Receive(JoinDone(src=7)))
     assert out.node.status is Status.OK
-    assert sends(out.effects) == [Send(90, LeaseRequest(100)), Send(130, LeaseRequest(100))]
+    assert sends(out.effects) == [Send(90, LeaseRequest(src=100)), Send(130, LeaseRequest(src=100))]
 
 
 def test_R_CJ_6_small_ring_overlapping_leaf_set_is_complete() -> None:
     """R-CJ-6 / R-LS-7: in a ring of two the other node is both neighbours: one request."""
     joiner = with_leaf_set(100, (90,), Status.WAIT, probing=frozenset({90}))
-    out = step(joiner, Receive(LSProbeReply(90, (90, 100))))
+    out = step(joiner, ni.Receive(LSProbeReply(src=90, leaf_set=(90, 100))))
     assert out.node.status is Status.OK
-    assert sends(out.effects) == [Send(90, LeaseRequest(100))]
+    assert sends(out.effects) == [Send(90, LeaseRequest(src=100))]
 
 
 def test_R_CJ_6_a_neighbour_is_asked_once() -> None:
     """R-CJ-6: an ok node does not ask a neighbour again while its request is outstanding."""
     ok = with_leaf_set(100, (50, 90, 130, 170), Status.OK, lease_asked=frozenset({90, 130}))
-    out = step(ok, Receive(LSProbe(170, (90, 100, 130, 170))))
+    out = step(ok, ni.Receive(LSProbe(src=170, leaf_set=(90, 100, 130, 170))))
     assert not [s for s in sends(out.effects) if isinstance(s.msg, LeaseRequest)]
 
 
 def test_R_CJ_7_grant_to_an_immediate_neighbour() -> None:
     """R-CJ-7 (LuPastry leases): 90's right neighbour is 100: granted, with 90's leaf set, and
     90 is locked for 100 (R-CJ-10)."""
-    node = step(ready(90), Receive(LSProbe(100, (100,)))).node
+    node = step(ready(90), ni.Receive(LSProbe(src=100, leaf_set=(100,)))).node
     assert 100 in immediate_neighbours(node.leaf_set)
-    out = step(node, Receive(LeaseRequest(100)))
-    assert out.effects == (Send(100, LeaseReply(90, True, content(node))),)
+    out = step(node, ni.Receive(LeaseRequest(src=100)))
+    assert out.effects == (Send(100, LeaseReply(src=90, granted=True, leaf_set=content(node))),)
     assert out.node == attrs.evolve(node, granted_to=frozenset({100}))
 
 
@@ -808,8 +867,8 @@ def test_R_CJ_7_refuse_a_non_neighbour_and_remember_it() -> None:
     """R-CJ-7: 170 is a leaf-set member of 90 but not an immediate neighbour: refused, with
     the leaf set; 170 is remembered in lease_waiting, nothing is locked."""
     node = ready(90)
-    out = step(node, Receive(LeaseRequest(170)))
-    assert out.effects == (Send(170, LeaseReply(90, False, content(node))),)
+    out = step(node, ni.Receive(LeaseRequest(src=170)))
+    assert out.effects == (Send(170, LeaseReply(src=90, granted=False, leaf_set=content(node))),)
     assert out.node == attrs.evolve(node, lease_waiting=frozenset({170}))
 
 
@@ -817,18 +876,18 @@ def test_R_CJ_7_refused_requester_is_granted_when_it_becomes_neighbour() -> None
     """R-CJ-7: 100 asked 90 before 90 knew it; once 90's probe reply from 100 makes 100 its
     right neighbour, ``_advance`` grants the waiting requester by itself."""
     node = attrs.evolve(ready(90), probing=frozenset({100}))
-    refused = step(node, Receive(LeaseRequest(100)))
+    refused = step(node, ni.Receive(LeaseRequest(src=100)))
     assert refused.effects[0].msg.granted is False
-    out = step(refused.node, Receive(LSProbeReply(100, (90, 100, 130))))
+    out = step(refused.node, ni.Receive(LSProbeReply(src=100, leaf_set=(90, 100, 130))))
     assert out.node.granted_to == {100}
     assert out.node.lease_waiting == frozenset()
-    assert Send(100, LeaseReply(90, True, content(out.node))) in out.effects
+    assert Send(100, LeaseReply(src=90, granted=True, leaf_set=content(out.node))) in out.effects
 
 
 def test_R_CJ_7_refusal_is_not_answered_by_asking_again() -> None:
     """R-CJ-7: a refused ok joiner sends no new LeaseRequest (known livelock otherwise)."""
     ok = with_leaf_set(100, (50, 90, 130, 170), Status.OK, lease_asked=frozenset({90, 130}))
-    out = step(ok, Receive(LeaseReply(130, False, (90, 100, 130, 170))))
+    out = step(ok, ni.Receive(LeaseReply(src=130, granted=False, leaf_set=(90, 100, 130, 170))))
     assert out.node.lease_asked == {90, 130}
     assert sends(out.effects) == []
     assert out.node.status is Status.OK
@@ -839,11 +898,13 @@ def test_R_CJ_8_ready_only_when_both_neighbours_granted() -> None:
     ok = with_leaf_set(
         100, (50, 90, 130, 170), Status.OK, lease_asked=frozenset({90, 130}), helper=90
     )
-    half = step(ok, Receive(LeaseReply(90, True, (50, 90, 100, 130))))
+    half = step(ok, ni.Receive(LeaseReply(src=90, granted=True, leaf_set=(50, 90, 100, 130))))
     assert half.node.status is Status.OK
     assert half.node.leases == {90} and half.node.lease_asked == {130}
     assert sends(half.effects) == []
-    full = step(half.node, Receive(LeaseReply(130, True, (90, 100, 130, 170))))
+    full = step(
+        half.node, ni.Receive(LeaseReply(src=130, granted=True, leaf_set=(90, 100, 130, 170)))
+    )
     assert full.node.status is Status.READY
     assert full.node.leases == {90, 130}
 
@@ -854,9 +915,11 @@ def test_R_CJ_8_no_ready_while_a_probe_is_outstanding() -> None:
     ok = with_leaf_set(
         100, (50, 90, 130, 170), Status.OK, leases=frozenset({90}), lease_asked=frozenset({130})
     )
-    out = step(ok, Receive(LeaseReply(130, True, (100, 130, 150))))  # 150 would enter
+    out = step(
+        ok, ni.Receive(LeaseReply(src=130, granted=True, leaf_set=(100, 130, 150)))
+    )  # 150 would enter
     assert out.node.probing == {150} and out.node.status is Status.OK
-    done = step(out.node, Receive(LSProbeReply(150, (100, 130, 150))))
+    done = step(out.node, ni.Receive(LSProbeReply(src=150, leaf_set=(100, 130, 150))))
     assert done.node.status is Status.READY
 
 
@@ -867,12 +930,12 @@ def test_R_CJ_9_ready_joiner_sends_join_done_to_helper_and_granters() -> None:
         100, (50, 90, 130, 170), Status.OK, leases=frozenset({90}),
         lease_asked=frozenset({130}), helper=170,
     )  # fmt: skip
-    out = step(ok, Receive(LeaseReply(130, True, (90, 100, 130, 170))))
+    out = step(ok, ni.Receive(LeaseReply(src=130, granted=True, leaf_set=(90, 100, 130, 170))))
     assert out.node.status is Status.READY and out.node.helper is None
     assert sends(out.effects) == [
-        Send(90, JoinDone(100)),
-        Send(130, JoinDone(100)),
-        Send(170, JoinDone(100)),
+        Send(90, JoinDone(src=100)),
+        Send(130, JoinDone(src=100)),
+        Send(170, JoinDone(src=100)),
     ]
 
 
@@ -880,34 +943,38 @@ def test_R_CJ_9_join_done_clears_helping_and_granted_to() -> None:
     """R-CJ-9 / R-CJ-10: JoinDone from the joiner frees Z (helping) and the granter
     (granted_to); from anybody else it changes nothing."""
     busy = attrs.evolve(ready(90), helping=100, granted_to=frozenset({100}))
-    assert step(busy, Receive(JoinDone(100))).node == ready(90)
-    other = step(busy, Receive(JoinDone(95))).node
+    assert step(busy, ni.Receive(JoinDone(src=100))).node == ready(90)
+    other = step(busy, ni.Receive(JoinDone(src=95))).node
     assert other == busy
     only_helping = attrs.evolve(ready(90), helping=100, granted_to=frozenset({130}))
-    assert step(only_helping, Receive(JoinDone(100))).node.granted_to == {130}
+    assert step(only_helping, ni.Receive(JoinDone(src=100))).node.granted_to == {130}
 
 
 def test_R_CJ_9_join_done_lets_a_waiting_neighbour_be_granted() -> None:
     """R-CJ-9 / R-CJ-7: JoinDone from a joiner that is no longer a neighbour is accepted, and
     a requester waiting on this node is granted as soon as it is an immediate neighbour."""
     node = attrs.evolve(ready(90), granted_to=frozenset({130}), lease_waiting=frozenset({100}))
-    out = step(node, Receive(JoinDone(130)))
+    out = step(node, ni.Receive(JoinDone(src=130)))
     assert out.node.granted_to == frozenset() and out.node.lease_waiting == {100}
-    nearer = step(out.node, Receive(LSProbeReply(100, (90, 100, 130))))
+    nearer = step(out.node, ni.Receive(LSProbeReply(src=100, leaf_set=(90, 100, 130))))
     assert nearer.node.granted_to == {100} and nearer.node.lease_waiting == frozenset()
-    assert Send(100, LeaseReply(90, True, content(nearer.node))) in nearer.effects
+    assert (
+        Send(100, LeaseReply(src=90, granted=True, leaf_set=content(nearer.node))) in nearer.effects
+    )
 
 
 def test_R_CJ_10_one_lease_per_side() -> None:
     """R-CJ-10: 90 granted its right neighbour 130; its left neighbour 50 is granted too (one
     lease per side), a non-neighbour is refused and remembered, and the holder is granted again."""
     node = attrs.evolve(ready(90), granted_to=frozenset({130}))
-    out = step(node, Receive(LeaseRequest(50)))
-    assert protocol(out.effects) == (Send(50, LeaseReply(90, True, content(node))),)
+    out = step(node, ni.Receive(LeaseRequest(src=50)))
+    assert protocol(out.effects) == (
+        Send(50, LeaseReply(src=90, granted=True, leaf_set=content(node))),
+    )
     assert out.node.granted_to == {50, 130}
-    far = step(out.node, Receive(LeaseRequest(170)))
+    far = step(out.node, ni.Receive(LeaseRequest(src=170)))
     assert far.effects[0].msg.granted is False and far.node.lease_waiting == {170}
-    again = step(node, Receive(LeaseRequest(130)))
+    again = step(node, ni.Receive(LeaseRequest(src=130)))
     assert again.effects[0].msg.granted is True and again.node.granted_to == {130}
 
 
@@ -922,9 +989,9 @@ def test_R_CJ_10_no_circular_wait_between_two_joiners() -> None:
         return next(a for a in w.actions() if isinstance(a, kind))
 
     for what in "JRRRRRRRJRRJJ":
-        w = w.apply(first(Join if what == "J" else ReceiveMessage))  # type: ignore[arg-type]
+        w = w.apply(first(Join if what == "J" else Receive))  # type: ignore[arg-type]
     rng = random.Random(65535)
-    while enabled := [a for a in w.actions() if isinstance(a, ReceiveMessage)]:
+    while enabled := [a for a in w.actions() if isinstance(a, Receive)]:
         w = w.apply(enabled[rng.randrange(len(enabled))])
     assert w.network == ()
     assert [n.status for n in w.nodes] == [Status.READY] * 5
@@ -937,36 +1004,36 @@ def test_R_CJ_10_locked_node_defers_probes_that_would_change_its_neighbours() ->
     30 (enters the leaf set behind 50), 250 (does not enter) or the lease holder 130."""
     node = attrs.evolve(ready(90), granted_to=frozenset({130}))
     for src in (70, 100):
-        for msg in (LSProbe(src, (src,)), LSProbeReply(src, (src,))):
+        for msg in (LSProbe(src=src, leaf_set=(src,)), LSProbeReply(src=src, leaf_set=(src,))):
             assert not accepts(node, msg), msg
-            assert step(node, Receive(msg)) == node_module.Step(node, ())
+            assert step(node, ni.Receive(msg)) == node_module.Step(node, ())
     for src in (30, 250, 130):
-        for msg in (LSProbe(src, (src,)), LSProbeReply(src, (src,))):
+        for msg in (LSProbe(src=src, leaf_set=(src,)), LSProbeReply(src=src, leaf_set=(src,))):
             assert accepts(node, msg), msg
-    out = step(node, Receive(LSProbe(30, (30,))))
+    out = step(node, ni.Receive(LSProbe(src=30, leaf_set=(30,))))
     assert immediate_neighbours(out.node.leaf_set) == {50, 130}
     assert 30 in out.node.leaf_set
     unlocked = ready(90)
-    assert accepts(unlocked, LSProbe(70, (70,)))
+    assert accepts(unlocked, LSProbe(src=70, leaf_set=(70,)))
 
 
 def test_R_CJ_10_lease_release_unlocks() -> None:
     """R-CJ-10: LeaseRelease from the holder unlocks, and a waiting neighbour is granted;
     from another node it changes nothing."""
     node = attrs.evolve(ready(90), granted_to=frozenset({130}), lease_waiting=frozenset({100}))
-    out = step(node, Receive(LeaseRelease(130)))
+    out = step(node, ni.Receive(LeaseRelease(src=130)))
     assert out.node.granted_to == frozenset() and out.node.lease_waiting == {100}
     assert protocol(out.effects) == ()
     bare = attrs.evolve(ready(90), granted_to=frozenset({130}))
-    assert step(bare, Receive(LeaseRelease(130))) == node_module.Step(ready(90), ())
-    assert step(bare, Receive(LeaseRelease(50))) == node_module.Step(bare, ())
+    assert step(bare, ni.Receive(LeaseRelease(src=130))) == node_module.Step(ready(90), ())
+    assert step(bare, ni.Receive(LeaseRelease(src=50))) == node_module.Step(bare, ())
 
 
 def test_R_CJ_10_grant_at_a_ready_node_is_released() -> None:
     """R-CJ-10: a grant that arrives after the joiner is ready is not needed: LeaseRelease."""
     node = ready(90)
-    out = step(node, Receive(LeaseReply(130, True, content(ready(130)))))
-    assert out.effects == (Send(130, LeaseRelease(90)),)
+    out = step(node, ni.Receive(LeaseReply(src=130, granted=True, leaf_set=content(ready(130)))))
+    assert out.effects == (Send(130, LeaseRelease(src=90)),)
     assert out.node.leases == frozenset()
 
 
@@ -977,8 +1044,8 @@ def test_R_CJ_10_grant_from_a_non_neighbour_is_released() -> None:
         100, (50, 90, 130, 170), Status.OK, leases=frozenset({130}),
         lease_asked=frozenset({90, 170}),
     )  # fmt: skip
-    out = step(ok, Receive(LeaseReply(170, True, (90, 100, 130, 170))))
-    assert Send(170, LeaseRelease(100)) in out.effects
+    out = step(ok, ni.Receive(LeaseReply(src=170, granted=True, leaf_set=(90, 100, 130, 170))))
+    assert Send(170, LeaseRelease(src=100)) in out.effects
     assert out.node.leases == {130} and out.node.status is Status.OK
     assert 170 not in out.node.lease_asked
 
@@ -990,10 +1057,10 @@ def test_R_CJ_10_stale_lease_is_released_when_the_neighbour_changes() -> None:
         100, (50, 90, 130, 170), Status.OK, leases=frozenset({90}),
         lease_asked=frozenset({130}), probing=frozenset({95}),
     )  # fmt: skip
-    out = step(ok, Receive(LSProbeReply(95, (90, 95, 100))))
+    out = step(ok, ni.Receive(LSProbeReply(src=95, leaf_set=(90, 95, 100))))
     assert immediate_neighbours(out.node.leaf_set) == {95, 130}
     assert out.node.leases == frozenset()
-    assert sends(out.effects) == [Send(90, LeaseRelease(100)), Send(95, LeaseRequest(100))]
+    assert sends(out.effects) == [Send(90, LeaseRelease(src=100)), Send(95, LeaseRequest(src=100))]
 
 
 # ============================================================================================
@@ -1002,38 +1069,61 @@ def test_R_CJ_10_stale_lease_is_released_when_the_neighbour_changes() -> None:
 def test_R_LOOKUP_1_route_key_delivers_at_the_root() -> None:
     """R-LOOKUP-1 (KBR deliver upcall): 90 is the root of 95 among what it knows."""
     node = ready(90)
-    out = step(node, RouteKey(95, 7))
-    assert out == node_module.Step(node, (Deliver(95, 7),))
+    out = step(node, ni.Route(95, LookupPayload(id=7)))
+    assert out == node_module.Step(node, (Deliver(95, LookupPayload(id=7)),))
+
+
+def test_R_ROUTE_6_the_node_asks_before_it_forwards() -> None:
+    """R-ROUTE-6 (KBR forward upcall): key 135 is 130's. The node only says where it would
+    send it (Forward) and sends nothing; ForwardTo, the application's answer, sends it."""
+    node = ready(90)
+    out = step(node, ni.Route(135, LookupPayload(id=7)))
+    assert out == node_module.Step(node, (Forward(135, LookupPayload(id=7), 130),))
+    sent = step(node, ni.ForwardTo(135, LookupPayload(id=8), 130))
+    assert sent == node_module.Step(
+        node, (Send(130, RouteMessage(src=90, key=135, payload=LookupPayload(id=8))),)
+    )
 
 
 def test_R_LOOKUP_1_route_key_forwards_with_upcall_then_send() -> None:
-    """R-LOOKUP-1 (KBR forward upcall): key 135 is 130's: Forward, then Send(Lookup)."""
-    node = ready(90)
-    out = step(node, RouteKey(135, 7))
-    assert out == node_module.Step(node, (Forward(135, 7, 130), Send(130, Lookup(90, 135, 7))))
+    """R-LOOKUP-1 on a host (node + lookup application): a Lookup request for key 135 is the
+    Forward upcall, then the Send of the routed message to 130, in one atomic step."""
+    host = Host(ready(90), (LookupApp(),))
+    out = host_step(host, Request(Lookup(key=135, id=7)))
+    assert out.host == host
+    assert out.effects == (
+        Forward(135, LookupPayload(id=7), 130),
+        Send(130, RouteMessage(src=90, key=135, payload=LookupPayload(id=7))),
+    )
 
 
 def test_R_LOOKUP_1_route_key_refuses_a_key_outside_the_space() -> None:
     """R-LOOKUP-1 / R-ID-1: a key outside [0, 2^bits) is refused, naming the field."""
     with pytest.raises(PastryRefError, match="key"):
-        step(ready(90), RouteKey(256, 1))
+        step(ready(90), ni.Route(256, LookupPayload(id=1)))
 
 
 def test_R_LOOKUP_2_lookup_hop_delivers_or_forwards() -> None:
     """R-LOOKUP-2: a ready node receiving a Lookup does what RouteKey does; 10 forwards key
     135 by its routing table (R[0][2] = 170 is closer than its leaf set covers)."""
     node = ready(90)
-    assert step(node, Receive(Lookup(10, 95, 2))) == node_module.Step(node, (Deliver(95, 2),))
-    far = ready(10)
-    hop = far.decide(135)
+    assert step(
+        node, ni.Receive(RouteMessage(src=10, key=95, payload=LookupPayload(id=2)))
+    ) == node_module.Step(node, (Deliver(95, LookupPayload(id=2)),))
+    far = Host(ready(10), (LookupApp(),))
+    hop = far.node.decide(135)
     assert not hop.deliver
-    out = step(far, Receive(Lookup(50, 135, 3)))
-    assert out.effects == (Forward(135, 3, hop.node), Send(hop.node, Lookup(10, 135, 3)))
+    msg = RouteMessage(src=50, key=135, payload=LookupPayload(id=3))
+    out = host_step(far, ni.Receive(msg))
+    assert out.effects == (
+        Forward(135, LookupPayload(id=3), hop.node),
+        Send(hop.node, RouteMessage(src=10, key=135, payload=LookupPayload(id=3))),
+    )
 
 
 def test_R_LOOKUP_2_lookup_waits_at_a_node_not_ready() -> None:
     """R-LOOKUP-2 / R-NODE-2: a Lookup at a node that is not ready is not accepted."""
-    assert not accepts(_at(Status.OK), Lookup(10, 95, 2))
+    assert not accepts(_at(Status.OK), RouteMessage(src=10, key=95, payload=LookupPayload(id=2)))
 
 
 # ============================================================================================
@@ -1043,13 +1133,13 @@ def test_update_upcalls_on_leaf_set_entry_and_eviction_only() -> None:
     """KBR update(node, joined): one upcall per node entering or leaving the leaf set; a node
     learned only into the routing table or neighbourhood is no upcall."""
     node = ready(90)
-    out = step(node, Receive(LSProbe(70, (70,))))
+    out = step(node, ni.Receive(LSProbe(src=70, leaf_set=(70,))))
     assert [e for e in out.effects if isinstance(e, Update)] == [
         Update(70, True),
         Update(10, False),
     ]
     bare = with_leaf_set(90, RING, Status.READY)  # empty routing table and neighbourhood
-    out = step(bare, Receive(LSProbe(250, (250,))))
+    out = step(bare, ni.Receive(LSProbe(src=250, leaf_set=(250,))))
     assert 250 in out.node.known() and 250 not in out.node.leaf_set
     assert [e for e in out.effects if isinstance(e, Update)] == []
 
@@ -1058,6 +1148,6 @@ def test_R_PJ_3_announce_reply_sender_is_not_announced_to() -> None:
     """R-PJ-3: the replier already knows the newcomer: even when the replier itself enters the
     newcomer's leaf set through its reply, it gets no Announce."""
     newcomer = with_leaf_set(100, (50, 90, 130, 170), Status.READY, cfg=PAPER)
-    out = step(newcomer, Receive(AnnounceReply(95, (95, 110), 9)))
+    out = step(newcomer, ni.Receive(AnnounceReply(src=95, leaf_set=(95, 110), version=9)))
     assert {95, 110} <= out.node.leaf_set.members()
-    assert sends(out.effects) == [Send(110, Announce(100, None))]
+    assert sends(out.effects) == [Send(110, Announce(src=100, version=None))]

@@ -16,7 +16,7 @@ import attrs
 import pytest
 
 from pastry_ref.errors import PastryRefError
-from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.node import RowMaintenance
 from pastry_ref.oracle.ideal import ideal_leaf_set, root
 from pastry_ref.ring.config import Config
 from pastry_ref.system import Crash, FireTimer, World, WorldSpec, apply_counting, build_ring, settle

@@ -12,16 +12,16 @@ from collections import deque
 import attrs
 import pytest
 
+from pastry_ref.app import Lookup
 from pastry_ref.check.model import PastryModel
 from pastry_ref.errors import InvalidId, PastryRefError
-from pastry_ref.node.messages import JoinDone, JoinRequest, LSProbe
-from pastry_ref.node.step import Status, accepts
+from pastry_ref.node import JoinDone, JoinRequest, LSProbe, Status, accepts
 from pastry_ref.ring.config import Config, JoinProtocol
 from pastry_ref.system import (
     Envelope,
     Join,
-    Lookup,
-    ReceiveMessage,
+    Receive,
+    Request,
     World,
     WorldAction,
     WorldSpec,
@@ -51,8 +51,8 @@ def with_network(world: World, *envelopes: Envelope) -> World:
     return attrs.evolve(world, network=tuple(net))
 
 
-def receives(world: World) -> list[ReceiveMessage]:
-    return [a for a in world.actions() if isinstance(a, ReceiveMessage)]
+def receives(world: World) -> list[Receive]:
+    return [a for a in world.actions() if isinstance(a, Receive)]
 
 
 # ============================================================================================
@@ -63,22 +63,22 @@ def test_R_WORLD_1_actions_are_deterministic_and_ordered() -> None:
     the lookups whose origin is ready (in scenario order), then the accepted messages in the
     network's sorted order; two equal Worlds list the same actions."""
     w = spec().initial_world()
-    assert w.actions() == (Join(50, 90), Join(100, 10), Lookup(10, 95, 0))
+    assert w.actions() == (Join(50, 90), Join(100, 10), Request(10, Lookup(key=95, id=0)))
     w = w.apply(Join(100, 10)).apply(Join(50, 90))
     again = spec().initial_world().apply(Join(50, 90)).apply(Join(100, 10))
     assert w == again and w.actions() == again.actions()
     assert [e.order for e in w.network] == sorted(e.order for e in w.network)
-    msgs = [(a.dest, a.msg) for a in w.actions() if isinstance(a, ReceiveMessage)]
+    msgs = [(a.dest, a.msg) for a in w.actions() if isinstance(a, Receive)]
     assert msgs == [(e.dest, e.msg) for e in w.network if accepts(w.node(e.dest), e.msg)]
-    assert msgs == [(10, JoinRequest(100, 100)), (90, JoinRequest(50, 50))]
-    assert w.actions()[0] == Lookup(10, 95, 0)
+    assert msgs == [(10, JoinRequest(src=100, joiner=100)), (90, JoinRequest(src=50, joiner=50))]
+    assert w.actions()[0] == Request(10, Lookup(key=95, id=0))
 
 
 def test_R_WORLD_1_every_accepted_message_is_an_action() -> None:
     """R-WORLD-1 (unordered network): every in-flight message its destination accepts may be
     delivered next, whatever the order it was sent in."""
     w = spec().initial_world().apply(Join(100, 10)).apply(Join(50, 90))
-    w = w.apply(ReceiveMessage(10, JoinRequest(100, 100)))
+    w = w.apply(Receive(10, JoinRequest(src=100, joiner=100)))
     for _ in range(4):
         enabled = {(a.dest, a.msg) for a in receives(w)}
         assert enabled == {(e.dest, e.msg) for e in w.network if accepts(w.node(e.dest), e.msg)}
@@ -90,23 +90,23 @@ def test_R_WORLD_1_sent_messages_are_put_in_flight_reliably() -> None:
     """R-WORLD-1 (reliable): a step's Send effects all land in the network, once each."""
     w = spec().initial_world()
     after, effects = w.apply_with_effects(Join(100, 10))
-    assert after.network == (Envelope(10, JoinRequest(100, 100)),)
-    assert [e.msg for e in effects] == [JoinRequest(100, 100)]
+    assert after.network == (Envelope(10, JoinRequest(src=100, joiner=100)),)
+    assert [e.msg for e in effects] == [JoinRequest(src=100, joiner=100)]
 
 
 def test_R_WORLD_1_identical_copies_give_one_action_and_are_delivered_one_at_a_time() -> None:
     """R-WORLD-1: the network is a multiset: two identical copies in flight are one action,
     and delivering it consumes exactly one copy (no duplication, no loss)."""
     w = spec(joins=(), lookups=()).initial_world()
-    done = Envelope(90, JoinDone(100))
-    w = with_network(w, done, done, Envelope(10, JoinDone(100)))
-    assert w.actions() == (ReceiveMessage(10, JoinDone(100)), ReceiveMessage(90, JoinDone(100)))
-    w1 = w.apply(ReceiveMessage(90, JoinDone(100)))
-    assert w1.network == (Envelope(10, JoinDone(100)), done)
-    w2 = w1.apply(ReceiveMessage(90, JoinDone(100)))
-    assert w2.network == (Envelope(10, JoinDone(100)),)
+    done = Envelope(90, JoinDone(src=100))
+    w = with_network(w, done, done, Envelope(10, JoinDone(src=100)))
+    assert w.actions() == (Receive(10, JoinDone(src=100)), Receive(90, JoinDone(src=100)))
+    w1 = w.apply(Receive(90, JoinDone(src=100)))
+    assert w1.network == (Envelope(10, JoinDone(src=100)), done)
+    w2 = w1.apply(Receive(90, JoinDone(src=100)))
+    assert w2.network == (Envelope(10, JoinDone(src=100)),)
     with pytest.raises(PastryRefError, match="not enabled"):
-        w2.apply(ReceiveMessage(90, JoinDone(100)))
+        w2.apply(Receive(90, JoinDone(src=100)))
 
 
 # ============================================================================================
@@ -127,25 +127,25 @@ def test_R_WORLD_2_a_lookup_waits_for_its_origin_and_happens_once() -> None:
     """R-WORLD-2: lookup [100, 20] is enabled only once its origin 100 is ready, and then
     happens once; the lookup at ready 10 is enabled at once."""
     w = spec().initial_world()
-    assert Lookup(100, 20, 1) not in w.actions()
+    assert Request(100, Lookup(key=20, id=1)) not in w.actions()
     w = w.apply(Join(100, 10))
     w, _ = quiesce(w)
     assert w.node(100).status is Status.READY
-    assert Lookup(100, 20, 1) in w.actions()
-    w1, effects = w.apply_with_effects(Lookup(100, 20, 1))
-    assert w1.lookups_left == ((10, 95, 0),)
+    assert Request(100, Lookup(key=20, id=1)) in w.actions()
+    w1, effects = w.apply_with_effects(Request(100, Lookup(key=20, id=1)))
+    assert w1.requests_left == ((10, Lookup(key=95, id=0)),)
     assert effects  # delivered or forwarded
     with pytest.raises(PastryRefError, match="not enabled"):
-        w1.apply(Lookup(100, 20, 1))
+        w1.apply(Request(100, Lookup(key=20, id=1)))
 
 
 def test_R_WORLD_2_apply_lookup_at_an_origin_not_ready_raises() -> None:
     """R-WORLD-2: a lookup whose origin is not ready is not enabled; applying it must refuse,
     not consume the lookup (a bug this test found: apply used to drop it silently)."""
     w = spec().initial_world()
-    assert Lookup(100, 20, 1) not in w.actions()
+    assert Request(100, Lookup(key=20, id=1)) not in w.actions()
     with pytest.raises(PastryRefError):
-        w.apply(Lookup(100, 20, 1))
+        w.apply(Request(100, Lookup(key=20, id=1)))
 
 
 # ============================================================================================
@@ -156,19 +156,22 @@ def test_R_WORLD_3_a_message_not_accepted_is_not_an_action_and_stays() -> None:
     in flight, not enabled, until 100 is ready, and is then delivered."""
     s = spec(joins=((100, 10), (50, 100)), lookups=())
     w = s.initial_world().apply(Join(50, 100))
-    assert w.network == (Envelope(100, JoinRequest(50, 50)),)
+    assert w.network == (Envelope(100, JoinRequest(src=50, joiner=50)),)
     assert receives(w) == []
     w = w.apply(Join(100, 10))
     while receives(w):
-        a = next((a for a in receives(w) if a.dest != 100 or a.msg != JoinRequest(50, 50)), None)
+        a = next(
+            (a for a in receives(w) if a.dest != 100 or a.msg != JoinRequest(src=50, joiner=50)),
+            None,
+        )
         if a is None:
             break
         w = w.apply(a)
         if w.node(100).status is not Status.READY:
-            assert Envelope(100, JoinRequest(50, 50)) in w.network
-            assert ReceiveMessage(100, JoinRequest(50, 50)) not in w.actions()
+            assert Envelope(100, JoinRequest(src=50, joiner=50)) in w.network
+            assert Receive(100, JoinRequest(src=50, joiner=50)) not in w.actions()
     assert w.node(100).status is Status.READY
-    assert ReceiveMessage(100, JoinRequest(50, 50)) in w.actions()
+    assert Receive(100, JoinRequest(src=50, joiner=50)) in w.actions()
 
 
 def test_R_WORLD_3_apply_of_a_waiting_message_raises() -> None:
@@ -176,7 +179,7 @@ def test_R_WORLD_3_apply_of_a_waiting_message_raises() -> None:
     refuse it and never drop it (a bug this test found: apply used to remove the message)."""
     s = spec(joins=((100, 10), (50, 100)), lookups=())
     w = s.initial_world().apply(Join(50, 100))
-    action = ReceiveMessage(100, JoinRequest(50, 50))
+    action = Receive(100, JoinRequest(src=50, joiner=50))
     assert action not in w.actions()
     with pytest.raises(PastryRefError):
         w.apply(action)
@@ -189,9 +192,9 @@ def test_R_WORLD_3_apply_refuses_actions_that_are_not_there() -> None:
     with pytest.raises(PastryRefError, match="not enabled"):
         w.apply(Join(100, 90))
     with pytest.raises(PastryRefError, match="not enabled"):
-        w.apply(Lookup(10, 95, 1))
+        w.apply(Request(10, Lookup(key=95, id=1)))
     with pytest.raises(PastryRefError, match="not enabled"):
-        w.apply(ReceiveMessage(10, JoinRequest(100, 100)))
+        w.apply(Receive(10, JoinRequest(src=100, joiner=100)))
 
 
 # ============================================================================================
@@ -203,7 +206,7 @@ def test_world_apply_leaves_the_original_unchanged() -> None:
     before = spec().initial_world()
     assert w == before and hash(w) == hash(before)
     w1 = w.apply(Join(100, 10))
-    w1.apply(ReceiveMessage(10, JoinRequest(100, 100)))
+    w1.apply(Receive(10, JoinRequest(src=100, joiner=100)))
     assert w == before
     assert w.node(100).status is Status.DEAD and w.network == () and len(w.joins_left) == 2
     assert w1 != w
@@ -408,4 +411,4 @@ def test_drive_build_ring_paper_join_sequential() -> None:
 
 def test_drive_probe_traffic_is_named_receive_lsprobe() -> None:
     """R-MSG-1 in the World: the action delivering an LSProbe is ReceiveLSProbe."""
-    assert ReceiveMessage(10, LSProbe(100, (100,))).name == "ReceiveLSProbe"
+    assert Receive(10, LSProbe(src=100, leaf_set=(100,))).name == "ReceiveLSProbe"

@@ -48,8 +48,7 @@ from hypothesis.stateful import (
 )
 
 from model_check import Violation
-from pastry_ref.node.messages import JoinRequest, LSProbe, LSProbeReply
-from pastry_ref.node.step import Status
+from pastry_ref.node import JoinRequest, LSProbe, LSProbeReply, Status
 from pastry_ref.ring.config import Config
 from pastry_ref.system import (
     Crash,
@@ -57,9 +56,9 @@ from pastry_ref.system import (
     FireTimer,
     Join,
     Leave,
-    Lookup,
     NetworkModel,
-    ReceiveMessage,
+    Receive,
+    Request,
     TimerSemantics,
     World,
     WorldAction,
@@ -180,18 +179,18 @@ def make_machine(
             enabled = self._of(Join)
             self._apply(enabled[data.draw(st.integers(0, len(enabled) - 1), label="join")])
 
-        @precondition(lambda self: bool(self._of(ReceiveMessage)))
+        @precondition(lambda self: bool(self._of(Receive)))
         @rule(data=st.data())
         def deliver(self, data: st.DataObject) -> None:
             self.clean = False
-            enabled = self._of(ReceiveMessage)
+            enabled = self._of(Receive)
             self._apply(enabled[data.draw(st.integers(0, len(enabled) - 1), label="deliver")])
 
-        @precondition(lambda self: bool(self._of(Lookup)))
+        @precondition(lambda self: bool(self._of(Request)))
         @rule(data=st.data())
         def lookup(self, data: st.DataObject) -> None:
             self.clean = False
-            enabled = self._of(Lookup)
+            enabled = self._of(Request)
             self._apply(enabled[data.draw(st.integers(0, len(enabled) - 1), label="lookup")])
 
         @rule(order=st.sampled_from(["first", "last", "seeded"]), seed=st.integers(0, 2**16))
@@ -203,7 +202,7 @@ def make_machine(
                 "last": lambda n: n - 1,
                 "seeded": rng.randrange,
             }[order]
-            self._quiesce(ReceiveMessage, pick)
+            self._quiesce(Receive, pick)
             w = self._w()
             # Network quiet. What is left may only be join requests waiting, possibly through
             # a chain of waiting joiners, for a seed that has not started.
@@ -238,7 +237,7 @@ def make_machine(
         def teardown(self) -> None:
             if not self.clean or self.world is None:
                 return  # a failure is already propagating; do not mask it
-            self._quiesce((Join, Lookup, ReceiveMessage), lambda n: 0)
+            self._quiesce((Join, Request, Receive), lambda n: 0)
             w = self._w()
             assert not w.actions()
             finals: list[Callable[[World], list[Violation]]] = [
@@ -498,10 +497,10 @@ def make_failure_machine(
         def join(self, data: st.DataObject) -> None:
             self._pick(data, Join, "join")
 
-        @precondition(lambda self: bool(self._of(ReceiveMessage)))
+        @precondition(lambda self: bool(self._of(Receive)))
         @rule(data=st.data())
         def deliver(self, data: st.DataObject) -> None:
-            self._pick(data, ReceiveMessage, "deliver")
+            self._pick(data, Receive, "deliver")
 
         def _may_fail(self) -> bool:
             w = self._w()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import attrs
+
 import model_check as mc
 from model_check import BaseModel, Property
 from pastry_ref.errors import BadInput
-from pastry_ref.node.step import NodeState
-from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.node.state import NodeState, Status
+from pastry_ref.node.timers import RowMaintenance, Timer
 from pastry_ref.ring.config import JoinProtocol
 from pastry_ref.system import Drop, Duplicate, FireTimer, World, WorldAction, WorldSpec
 from pastry_ref.system import invariants as inv
@@ -103,13 +105,29 @@ class PastryModel(BaseModel[World, WorldAction]):
             "nodes": {n.id: _node_view(n) for n in state.started()},
             "network": tuple((e.dest, e.msg) for e in state.network),
             "joins_left": state.joins_left,
-            "lookups_left": state.lookups_left,
+            "requests_left": state.requests_left,
+            **_apps_view(state),
             **_environment_view(state),
         }
 
 
 def _periodic(a: WorldAction) -> bool:
-    return isinstance(a, FireTimer) and isinstance(a.timer, RowMaintenance)
+    """Periodic firings share one budget: RowMaintenance and every application timer."""
+    return isinstance(a, FireTimer) and (
+        isinstance(a.timer, RowMaintenance) or not isinstance(a.timer, Timer)
+    )
+
+
+def _apps_view(w: World) -> dict[str, object]:
+    """The applications' states, only for applications that keep any (join traces stay as
+    they were)."""
+    view = {
+        h.id: {a.NAME: a for a in h.apps if attrs.fields(type(a))}  # type: ignore[arg-type]
+        for h in w.hosts
+        if h.node.status is not Status.DEAD
+    }
+    view = {k: v for k, v in view.items() if v}
+    return {"apps": view} if view else {}
 
 
 def _environment_view(w: World) -> dict[str, object]:

@@ -14,7 +14,7 @@ from typing import TypeAlias
 
 import attrs
 
-from pastry_ref.node.messages import JoinRequest, Lookup
+from pastry_ref.node.messages import JoinRequest, RouteMessage
 
 __all__ = ["HopTimeout", "KeepAlive", "ProbeTimeout", "RowMaintenance", "Timer", "timer_order"]
 
@@ -40,7 +40,7 @@ class HopTimeout:
     """Armed while routed message ``msg`` sent to ``next_hop`` is unacknowledged (R-HOP-2)."""
 
     next_hop: int
-    msg: Lookup | JoinRequest
+    msg: RouteMessage | JoinRequest
 
 
 @attrs.frozen(slots=True)
@@ -51,6 +51,7 @@ class RowMaintenance:
 Timer: TypeAlias = KeepAlive | ProbeTimeout | HopTimeout | RowMaintenance
 
 
-def timer_order(timer: Timer) -> tuple[str, str]:
-    """A deterministic order over timers (for effects and the World's action list)."""
+def timer_order(timer: object) -> tuple[str, str]:
+    """A deterministic order over timers, the node's and applications' (for effects and the
+    World's action list)."""
     return (type(timer).__name__, repr(timer))

@@ -1,8 +1,9 @@
 """The actions of the World, and the network's envelope.
 
-Owns: the World's action classes (``Join``, ``Lookup``, ``Crash``, ``Leave``, ``Receive<Type>``
-for each in-flight message a node accepts, ``Drop`` and ``Duplicate`` on a lossy or duplicating
-network, ``Fire<Timer>`` for each timer that may fire), the network and timer models, and
+Owns: the World's action classes (``Join``, ``Request`` (named after the request: ``Lookup``,
+...), ``Crash``, ``Leave``, ``Receive<Type>`` for each in-flight message a node accepts, ``Drop``
+and ``Duplicate`` on a lossy or duplicating network, ``Fire<Timer>`` for each timer that may
+fire), the network and timer models, and
 ``Envelope`` (a message in flight, with its place in the network's sorted multiset). Rule: an
 action's ``name`` is the name spec/, traces and tests use; ``at`` is the node it acts at.
 Spec rules: R-WORLD-1 (network models), R-WORLD-6 (timer semantics any / quiet).
@@ -11,6 +12,7 @@ Spec rules: R-WORLD-1 (network models), R-WORLD-6 (timer semantics any / quiet).
 from __future__ import annotations
 
 import enum
+from collections.abc import Hashable
 from typing import Any, TypeAlias
 
 import attrs
@@ -28,9 +30,9 @@ __all__ = [
     "FireTimer",
     "Join",
     "Leave",
-    "Lookup",
     "NetworkModel",
-    "ReceiveMessage",
+    "Receive",
+    "Request",
     "TimerSemantics",
     "WorldAction",
 ]
@@ -52,14 +54,19 @@ class TimerSemantics(enum.Enum):
 
 
 def _canon(x: object) -> Any:
-    """A total order over message fields: ints, bools, None and tuples of them."""
+    """A total order over message fields: ints, bools, None, strings, tuples and frozensets of
+    them, and attrs values (a message inside a message, an application payload)."""
     if x is None:
         return (0,)
     if isinstance(x, bool | int):
         return (1, int(x))
     if isinstance(x, tuple):
         return (2, tuple(_canon(v) for v in x))
-    if attrs.has(type(x)):  # a message inside a message (HopAck)
+    if isinstance(x, str):
+        return (4, x)
+    if isinstance(x, frozenset):
+        return (5, tuple(sorted(_canon(v) for v in x)))
+    if attrs.has(type(x)):
         fields = tuple(getattr(x, f.name) for f in attrs.fields(type(x)))  # type: ignore[arg-type]
         return (3, type(x).__name__, _canon(fields))
     raise TypeError(f"cannot order message field {x!r}")
@@ -96,16 +103,16 @@ class Join:
 
 
 @attrs.frozen(slots=True)
-class Lookup:
-    """Environment: the application at ``origin`` routes lookup number ``payload`` to ``key``."""
+class Request:
+    """Environment: a client of the application at ``origin`` makes ``request`` (a lookup, a
+    PAST insert, a SCRIBE subscribe, ...); named after the request's type (``Lookup``, ...)."""
 
     origin: int
-    key: int
-    payload: int
+    request: Hashable
 
     @property
     def name(self) -> str:
-        return "Lookup"
+        return type(self.request).__name__
 
     @property
     def at(self) -> int:
@@ -113,7 +120,7 @@ class Lookup:
 
 
 @attrs.frozen(slots=True)
-class ReceiveMessage:
+class Receive:
     """Network: ``dest`` receives ``msg``; named ``Receive<MessageType>``."""
 
     dest: int
@@ -192,10 +199,11 @@ class Duplicate:
 
 @attrs.frozen(slots=True)
 class FireTimer:
-    """Time: ``timer`` fires at ``node``; named ``Fire<Timer>`` (FireKeepAlive, ...)."""
+    """Time: ``timer`` (the node's or an application's) fires at ``node``; named
+    ``Fire<Timer>`` (FireKeepAlive, ...)."""
 
     node: int
-    timer: Timer
+    timer: Timer | Hashable
 
     @property
     def name(self) -> str:
@@ -206,6 +214,4 @@ class FireTimer:
         return self.node
 
 
-WorldAction: TypeAlias = (
-    Join | Lookup | Crash | Leave | ReceiveMessage | Drop | Duplicate | FireTimer
-)
+WorldAction: TypeAlias = Join | Request | Crash | Leave | Receive | Drop | Duplicate | FireTimer

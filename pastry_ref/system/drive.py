@@ -16,11 +16,11 @@ from collections.abc import Sequence
 import attrs
 
 from pastry_ref.errors import BoundReached
+from pastry_ref.node.dispatch import accepts
 from pastry_ref.node.effects import Send
-from pastry_ref.node.step import accepts, armed_timers
-from pastry_ref.node.timers import RowMaintenance
+from pastry_ref.node.timers import RowMaintenance, Timer
 from pastry_ref.ring.config import Config
-from pastry_ref.system.actions import FireTimer, Join, ReceiveMessage, WorldAction
+from pastry_ref.system.actions import FireTimer, Join, Receive, WorldAction
 from pastry_ref.system.spec import WorldSpec
 from pastry_ref.system.world import World
 
@@ -54,7 +54,7 @@ def quiesce(
             return world, steps
         if steps >= max_steps:
             raise Livelock(f"still {len(world.network)} message(s) in flight after {steps} steps")
-        world = apply_counting(world, ReceiveMessage(env.dest, env.msg), sent)
+        world = apply_counting(world, Receive(env.dest, env.msg), sent)
         steps += 1
 
 
@@ -73,19 +73,20 @@ def settle(
     for _ in range(max_rounds):
         world, n = quiesce(world, sent=sent)
         deliveries += n
-        due = [
-            a
-            for a in world.actions()
-            if isinstance(a, FireTimer) and not isinstance(a.timer, RowMaintenance)
-        ]
+        due = [a for a in world.actions() if isinstance(a, FireTimer) and _not_periodic(a.timer)]
         if not due:
             return world, deliveries, firings
         for action in due:
-            node = world.node(action.node)
-            if action.timer in armed_timers(node) and world.may_fire(action.node, action.timer):
+            armed = world.armed_at(action.node)
+            if action.timer in armed and world.may_fire(action.node, action.timer):
                 world = apply_counting(world, action, sent)
                 firings += 1
     raise Livelock(f"timers still firing after {max_rounds} rounds")
+
+
+def _not_periodic(timer: object) -> bool:
+    """The node's own timers but RowMaintenance; application timers are periodic too."""
+    return isinstance(timer, Timer) and not isinstance(timer, RowMaintenance)
 
 
 def build_ring(

@@ -19,11 +19,11 @@ import attrs
 
 from pastry_ref.errors import PastryRefError
 from pastry_ref.node.effects import Deliver
-from pastry_ref.node.messages import Lookup as LookupMsg
-from pastry_ref.node.step import NodeState, Status
+from pastry_ref.node.messages import RouteMessage
+from pastry_ref.node.state import NodeState, Status
 from pastry_ref.oracle.ideal import check_routing_table, ideal_leaf_set, root
 from pastry_ref.ring.ids import IdSpace
-from pastry_ref.system.actions import Lookup, ReceiveMessage, WorldAction
+from pastry_ref.system.actions import Receive, Request, WorldAction
 from pastry_ref.system.world import World
 from pastry_ref.tables.routing import NodeTables, RoutingLoop, follow
 
@@ -256,7 +256,7 @@ def _arcs_at_critical_keys(node: NodeState) -> list[Arc]:
 
 # -- CorrectDelivery ----------------------------------------------------------------------------
 def correct_delivery(world: World, action: WorldAction, after: World) -> list[Violation]:
-    """CorrectDelivery: a lookup is delivered only at the numerically closest ready node."""
+    """CorrectDelivery: a routed message is delivered only at the numerically closest ready node."""
     del after
     if not _delivers(action):
         return []
@@ -264,13 +264,13 @@ def correct_delivery(world: World, action: WorldAction, after: World) -> list[Vi
     ready = world.ready_ids()
     out: list[Violation] = []
     for e in effects:
-        if isinstance(e, Deliver):
+        if isinstance(e, Deliver) and e.key is not None:
             expected = root(e.key, ready, world.config.space)
             if expected != action.at:
                 out.append(
                     Violation(
                         "CorrectDelivery",
-                        f"lookup {e.payload} for key {e.key} delivered at {action.at}; the "
+                        f"{e.payload} for key {e.key} delivered at {action.at}; the "
                         f"closest ready node is {expected}",
                     )
                 )
@@ -291,8 +291,8 @@ def correct_delivery_after_repair(
 
 
 def _delivers(action: WorldAction) -> bool:
-    return isinstance(action, Lookup) or (
-        isinstance(action, ReceiveMessage) and isinstance(action.msg, LookupMsg)
+    return isinstance(action, Request) or (
+        isinstance(action, Receive) and isinstance(action.msg, RouteMessage)
     )
 
 

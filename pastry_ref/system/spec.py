@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import attrs
 
+from pastry_ref.app.api import App
+from pastry_ref.app.lookup import Lookup, LookupApp
 from pastry_ref.errors import BadInput, shown
-from pastry_ref.node.step import (
-    NodeState,
-    StartFirst,
-    step,
-)
+from pastry_ref.node.dispatch import step
+from pastry_ref.node.inputs import StartFirst
+from pastry_ref.node.state import NodeState
 from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.ring.config import Config
 
@@ -78,6 +78,7 @@ class WorldSpec:
     duplicates: int = 0
     periodic: int = 0
     timers: TimerSemantics = TimerSemantics.QUIET
+    apps: tuple[App, ...] = (LookupApp(),)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.config, Config):
@@ -174,19 +175,17 @@ class WorldSpec:
                         neighborhood=t.neighborhood,
                     )
             nodes.append(state)
-        lookups = tuple((o, k, i) for i, (o, k) in enumerate(self.lookups))
-        return World(
+        requests = tuple((o, Lookup(key=k, id=i)) for i, (o, k) in enumerate(self.lookups))
+        return World.of_nodes(
             self.config,
-            ids,
-            tuple(nodes),
-            (),
-            tuple(sorted(self.joins)),
-            lookups,
-            tuple(sorted(self.crashes)),
-            tuple(sorted(self.leaves)),
-            self.drops,
-            self.duplicates,
-            self.periodic,
-            (),
-            self.timers,
+            nodes,
+            self.apps,
+            joins_left=tuple(sorted(self.joins)),
+            requests_left=requests,
+            crashes_left=tuple(sorted(self.crashes)),
+            leaves_left=tuple(sorted(self.leaves)),
+            drops_left=self.drops,
+            duplicates_left=self.duplicates,
+            periodic_left=self.periodic,
+            timers=self.timers,
         )
