@@ -97,16 +97,52 @@ def test_malformed_script() -> None:
 def test_command_errors() -> None:
     r = Runner()
     assert r.run("show") == ["error: no world yet: start with the world command"]
-    assert r.run("world bits=8 b=4 L=2 join=consistent initial=1 color=red")[0].startswith(
-        "error: unexpected argument 'color=red'"
+    world = "world bits=8 b=4 leaf_set_size=2 join=consistent initial=1"
+    assert r.run(f"{world} color=red")[0].startswith("error: unexpected argument 'color=red'")
+    # One vocabulary: the Config field names, not the paper's letters.
+    assert r.run(world.replace("leaf_set_size", "L"))[0].startswith(
+        "error: unexpected argument 'L=2'"
     )
-    r.run("world bits=8 b=4 L=2 join=consistent initial=1 joins=2:1")
+    assert r.run(f"{world} hop_acks=yes") == ["error: hop_acks: expected true or false, got 'yes'"]
+    assert r.run(f"{world} network=flaky")[0].startswith("error: network: expected one of")
+    assert r.run(f"{world} drops=1")[0].startswith("error: world: network.drops: a budget needs")
+    assert r.run(f"{world} crashes=7")[0].startswith("error: world: environment.crashes[0]")
+    r.run(f"{world} joins=2:1")
     assert r.run("apply Join") == [
-        "error: apply: expected <ActionName> <node> [from=<src>] [key=<key>]"
+        "error: apply: expected <ActionName> <node> [from=<src>] [key=<key>] [type=<Type>]"
     ]
     assert r.run("apply Join 3") == ["error: no enabled Join at 3 matches -"]
     assert r.run("apply Join 2")[0] == "Join 2 seed=1"
     assert r.run("run max=1") == [
         "ReceiveJoinRequest 1: JoinRequest src=2 joiner=2",
         "error: still 1 enabled actions after 1",
+    ]
+
+
+def test_failure_command_errors() -> None:
+    r = Runner()
+    r.run("world bits=8 b=4 leaf_set_size=2 join=consistent initial=17,95,160 crashes=95")
+    assert r.run("crash 17") == [
+        "error: crash 17 is not enabled (it needs crashes=17 in the world and a node that is "
+        "not dead)"
+    ]
+    assert r.run("leave 95")[0].startswith("error: leave 95 is not enabled")
+    assert r.run("crash") == ["error: crash: expected <node>"]
+    assert r.run("drop 95") == ["error: no enabled Drop at 95 matches -"]
+    assert r.run("fire 17") == ["error: fire: expected <node> <Timer> [<target>]"]
+    assert r.run("fire 17 ProbeTimeout") == ["error: no ProbeTimeout at 17 is armed"]
+    assert r.run("fire 17 KeepAlive")[0].startswith("error: ambiguous: 2 armed timers match")
+    assert r.run("fire 17 KeepAlive 95") == [
+        "error: KeepAlive node=95 at 17 may not fire now: under quiet timers, what it waits for "
+        "is still in flight"
+    ]
+    assert r.run("fire 17 RowMaintenance") == [
+        "error: RowMaintenance at 17 may not fire now: the budget of periodic firings "
+        "(periodic=) is spent"
+    ]
+    assert r.run("crash 95")[0] == "Crash 95"
+    assert r.run("fire 17 KeepAlive 95")[0] == "FireKeepAlive 17: KeepAlive node=95"
+    assert r.run("settle")[0].startswith("settled: ")
+    assert r.run("summary") == [
+        "3 nodes: 2 ready 0 ok 0 wait, 1 down; 0 in flight; 0 actions enabled"
     ]
