@@ -1211,3 +1211,44 @@ def test_drive_settle_ends_only_when_no_timer_may_fire() -> None:
         if isinstance(a, Receive) or (isinstance(a, FireTimer) and a.timer != RowMaintenance())
     ]
     assert all(90 in world.node(n).failed for n in (10, 50, 130))
+
+
+# ============================================================================================
+# R-CFG-3 / R-CFG-4 / R-TIME-2: the two failure options and who decides when a timer fires
+# ============================================================================================
+def test_R_CFG_3_hop_acks_off_sends_no_ack_and_tracks_nothing() -> None:
+    """R-CFG-3: hop acks default off; off, a forwarded lookup is neither tracked nor acked,
+    and no HopTimeout is ever armed; on, both happen."""
+    assert Config.make(bits=8, b=2, leaf_set_size=4).hop_acks is False
+    msg = RouteMessage(src=10, key=200, payload=LookupPayload(id=1))
+    off = on_host(ready(210), ni.Receive(msg))
+    assert sent(off.effects, HopAck) == []
+    on = on_host(ready(210, cfg=ACKS), ni.Receive(msg))
+    assert sent(on.effects, HopAck) == [Send(10, HopAck(src=210, msg=msg))]
+    fwd = on_host(ready(10), ni.Route(200, LookupPayload(id=1)))
+    assert not any(isinstance(t, HopTimeout) for t in armed_timers(fwd.node))
+
+
+def test_R_CFG_4_probe_retry_defaults_on_and_decides_the_first_timeout() -> None:
+    """R-CFG-4: probe_retry defaults on (the first ProbeTimeout re-probes); off, the first
+    timeout declares the node failed."""
+    assert Config.make(bits=8, b=2, leaf_set_size=4).probe_retry is True
+    for cfg, failed in ((None, False), (NO_RETRY, True)):
+        node = ready(130, RING11) if cfg is None else ready(130, RING11, cfg)
+        node = on_host(node, ni.FireTimer(KeepAlive(155))).node
+        out = on_host(node, ni.FireTimer(ProbeTimeout(155)))
+        assert (155 in out.node.failed) is failed
+
+
+def test_R_TIME_2_a_timer_carries_no_duration_and_the_world_decides() -> None:
+    """R-TIME-2: timers are plain values naming what they wait for (no time field), and the
+    same armed timer may fire or not depending only on the World (its semantics and network)."""
+    for cls in (KeepAlive, ProbeTimeout, HopTimeout, RowMaintenance):
+        names = {f.name for f in attrs.fields(cls)}
+        assert not names & {"time", "duration", "deadline", "delay", "at"}
+    world = world_spec(crashes=(90,)).initial_world()
+    assert not world.may_fire(50, KeepAlive(90))  # 90 is alive: its heartbeats keep arriving
+    down = world.apply(Crash(90))
+    assert down.may_fire(50, KeepAlive(90))
+    anytime = attrs.evolve(world, timers=TimerSemantics.ANY)
+    assert anytime.may_fire(50, KeepAlive(90))

@@ -117,8 +117,8 @@ def ids(nodes: Iterable[int]) -> Ids:
 # -- the Common API's queries (R-API-3) --------------------------------------------------------
 def replica_set(node: NodeState, key: int, k: int) -> Ids:
     """Common API ``replicaSet(key, k)``: up to ``k`` nodes of this node's leaf set and itself,
-    closest to ``key`` first (ties by R-ID-5). Exact for the ``k`` closest live nodes when ``k``
-    is at most L/2 + 1 and the leaf set is the ideal one (R-API-3)."""
+    closest to ``key`` first (ties by R-ID-5). At the key's root with the ideal leaf set and
+    ``k`` at most L/2 + 1, these are exactly the ``k`` closest live nodes (R-API-3)."""
     space = node.config.space
     candidates = (*node.leaf_set.members(), node.id)
     return tuple(heapq.nsmallest(k, candidates, key=lambda n: space.closeness(n, key)))
