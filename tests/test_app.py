@@ -24,7 +24,7 @@ from pastry_ref.app import (
     host_step,
     host_timers,
 )
-from pastry_ref.errors import ApiMisuse, BoundReached
+from pastry_ref.errors import ApiMisuse, BadInput, BoundReached
 from pastry_ref.node import (
     CancelTimer,
     Deliver,
@@ -314,3 +314,20 @@ def test_R_WORLD_7_requests_are_environment_actions_named_after_the_request() ->
     settled, _, _ = settle(w3)
     assert settled.network == ()
     assert isinstance(w, World)
+
+
+def test_R_WORLD_7_replies_are_ghost_history_and_requests_are_checked() -> None:
+    """R-WORLD-7: a reply an application gives its client is recorded in the World (with the
+    node that gave it), so an application's properties can judge what clients were told; a
+    request no application of the scenario takes is bad input, naming the field."""
+    spec = WorldSpec(CFG, RING, apps=(Echo(),), requests=((90, Say(95, "hi")),))
+    w = spec.initial_world()
+    (req,) = [a for a in w.actions() if isinstance(a, RequestAction)]
+    assert req.name == "Say"
+    after = w.apply(req)
+    assert after.replies == ((90, Reply(Note("hi"), "delivered")),)
+    assert w.replies == ()
+    with pytest.raises(BadInput, match=r"requests\[0\]: no application of the scenario takes"):
+        WorldSpec(CFG, RING, requests=((90, Say(95, "hi")),))
+    with pytest.raises(BadInput, match=r"requests\[0\]: origin 7 is not a node"):
+        WorldSpec(CFG, RING, apps=(Echo(),), requests=((7, Say(95, "hi")),))

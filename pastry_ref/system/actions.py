@@ -35,6 +35,7 @@ __all__ = [
     "Request",
     "TimerSemantics",
     "WorldAction",
+    "canonical_order",
 ]
 
 
@@ -53,7 +54,7 @@ class TimerSemantics(enum.Enum):
     QUIET = "quiet"  # only when nothing it waits for is in flight: a perfect failure detector
 
 
-def _canon(x: object) -> Any:
+def canonical_order(x: object) -> Any:
     """A total order over message fields: ints, bools, None, strings, tuples and frozensets of
     them, and attrs values (a message inside a message, an application payload)."""
     if x is None:
@@ -61,14 +62,14 @@ def _canon(x: object) -> Any:
     if isinstance(x, bool | int):
         return (1, int(x))
     if isinstance(x, tuple):
-        return (2, tuple(_canon(v) for v in x))
+        return (2, tuple(canonical_order(v) for v in x))
     if isinstance(x, str):
         return (4, x)
     if isinstance(x, frozenset):
-        return (5, tuple(sorted(_canon(v) for v in x)))
+        return (5, tuple(sorted(canonical_order(v) for v in x)))
     if attrs.has(type(x)):
         fields = tuple(getattr(x, f.name) for f in attrs.fields(type(x)))  # type: ignore[arg-type]
-        return (3, type(x).__name__, _canon(fields))
+        return (3, type(x).__name__, canonical_order(fields))
     raise TypeError(f"cannot order message field {x!r}")
 
 
@@ -82,7 +83,9 @@ class Envelope:
 
     def __attrs_post_init__(self) -> None:
         fields = tuple(getattr(self.msg, f.name) for f in attrs.fields(type(self.msg)))
-        object.__setattr__(self, "order", (self.dest, type(self.msg).__name__, _canon(fields)))
+        object.__setattr__(
+            self, "order", (self.dest, type(self.msg).__name__, canonical_order(fields))
+        )
 
 
 # -- actions -----------------------------------------------------------------------------------

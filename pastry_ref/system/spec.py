@@ -9,6 +9,8 @@ never re-validates.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import attrs
 
 from pastry_ref.app.api import App
@@ -79,6 +81,7 @@ class WorldSpec:
     periodic: int = 0
     timers: TimerSemantics = TimerSemantics.QUIET
     apps: tuple[App, ...] = (LookupApp(),)
+    requests: tuple[tuple[int, Hashable], ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.config, Config):
@@ -117,6 +120,7 @@ class WorldSpec:
                 raise BadInput(
                     f"environment.lookups[{i}]: origin {origin} is not a node of the scenario"
                 )
+        object.__setattr__(self, "requests", self._checked_requests(everyone))
         for field in ("crashes", "leaves"):
             ids = getattr(self, field)
             for i, x in enumerate(ids):
@@ -157,6 +161,31 @@ class WorldSpec:
                 )
         _budget(self.periodic, "environment.periodic")
 
+    def _checked_requests(self, everyone: set[int]) -> tuple[tuple[int, Hashable], ...]:
+        """Client requests of the applications (R-WORLD-7): (origin, request) pairs whose
+        origin is a node of the scenario and whose request some application takes."""
+        if not isinstance(self.apps, tuple) or not all(isinstance(a, App) for a in self.apps):
+            raise BadInput(f"apps: expected a tuple of applications, got {shown(self.apps)}")
+        taken = tuple(t for a in self.apps for t in a.REQUESTS)
+        out: list[tuple[int, Hashable]] = []
+        for i, entry in enumerate(_seq(self.requests, "requests")):
+            if not isinstance(entry, tuple | list) or len(entry) != 2:
+                raise BadInput(
+                    f"requests[{i}]: expected an (origin, request) pair, got {shown(entry)}"
+                )
+            origin, request = entry
+            self.config.space.check(origin, f"requests[{i}][0]")
+            if origin not in everyone:
+                raise BadInput(f"requests[{i}]: origin {origin} is not a node of the scenario")
+            if not isinstance(request, taken):
+                names = ", ".join(t.__name__ for t in taken) or "none"
+                raise BadInput(
+                    f"requests[{i}]: no application of the scenario takes a "
+                    f"{type(request).__name__} request (they take: {names})"
+                )
+            out.append((origin, request))
+        return tuple(out)
+
     def initial_world(self) -> World:
         """The initial ring is converged: every node ready with the oracle's ideal tables."""
         ids = tuple(sorted(set(self.initial) | {x for x, _ in self.joins}))
@@ -175,7 +204,8 @@ class WorldSpec:
                         neighborhood=t.neighborhood,
                     )
             nodes.append(state)
-        requests = tuple((o, Lookup(key=k, id=i)) for i, (o, k) in enumerate(self.lookups))
+        lookups = tuple((o, Lookup(key=k, id=i)) for i, (o, k) in enumerate(self.lookups))
+        requests = lookups + self.requests
         return World.of_nodes(
             self.config,
             nodes,

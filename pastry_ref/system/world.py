@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from pastry_ref.app.api import App, Request
+from pastry_ref.app.api import App, Reply, Request
 from pastry_ref.app.host import Host, HostEffect, HostInput, host_step, host_timers
 from pastry_ref.errors import ApiMisuse, NotEnabled
 from pastry_ref.node import inputs as ni
@@ -36,7 +36,7 @@ from pastry_ref.node.timers import (
 )
 from pastry_ref.ring.config import Config
 from pastry_ref.system import actions as wa
-from pastry_ref.system.actions import Envelope, TimerSemantics, WorldAction
+from pastry_ref.system.actions import Envelope, TimerSemantics, WorldAction, canonical_order
 
 __all__ = ["World"]
 
@@ -52,8 +52,10 @@ class World:
     ``joins_left``, ``requests_left`` (client requests: (origin, request)), ``crashes_left``,
     ``leaves_left``, ``drops_left``, ``duplicates_left`` and ``periodic_left`` (firings of
     periodic timers) what the environment may still do; ``down`` the nodes that crashed or left
-    (history the properties need); ``timers`` when a timer may fire. ``armed`` caches each
-    host's armed timers (derived, so not part of equality)."""
+    (history the properties need); ``timers`` when a timer may fire; ``replies`` every reply an
+    application gave its client, with the node that gave it, in a canonical order (ghost
+    history for the applications' properties, R-WORLD-7). ``armed`` caches each host's armed
+    timers (derived, so not part of equality)."""
 
     config: Config
     ids: tuple[int, ...]
@@ -68,6 +70,7 @@ class World:
     periodic_left: int = 0
     down: tuple[int, ...] = ()
     timers: TimerSemantics = TimerSemantics.QUIET
+    replies: tuple[tuple[int, Reply], ...] = ()
     armed: tuple[frozenset[Hashable], ...] | None = attrs.field(
         default=None, eq=False, hash=False, repr=False
     )
@@ -281,10 +284,18 @@ class World:
         armed = self.armed or tuple(host_timers(h) for h in self.hosts)
         armed = (*armed[:i], result.timers, *armed[i + 1 :])
         net = list(network)
+        replies = self.replies
         for effect in result.effects:
-            if isinstance(effect, Send):
+            if isinstance(effect, Reply):
+                replies = tuple(sorted((*replies, (node_id, effect)), key=_reply_order))
+            elif isinstance(effect, Send):
                 self._index(effect.dest)  # refuses a destination outside the world
                 if self.down and self.is_down(effect.dest):
                     continue
                 bisect.insort(net, Envelope(effect.dest, effect.msg), key=lambda e: e.order)
-        return attrs.evolve(self, hosts=hosts, network=tuple(net), armed=armed), result.effects
+        world = attrs.evolve(self, hosts=hosts, network=tuple(net), replies=replies, armed=armed)
+        return world, result.effects
+
+
+def _reply_order(entry: tuple[int, Reply]) -> Any:
+    return canonical_order(entry)
