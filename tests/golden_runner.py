@@ -252,6 +252,12 @@ def _timer_target(t: Hashable) -> int | None:
     return node if isinstance(node, int) else None
 
 
+def _timer_order(t: Hashable) -> tuple[str, int, str]:
+    """Timers by type, then target node (as a number), then text."""
+    target = _timer_target(t)
+    return (type(t).__name__, -1 if target is None else target, describe_timer(t))
+
+
 class Runner:
     def __init__(self) -> None:
         self.world: World | None = None
@@ -414,7 +420,7 @@ class Runner:
         w = self._w()
         armed = [
             t
-            for t in sorted(w.armed_at(node), key=describe_timer)
+            for t in sorted(w.armed_at(node), key=_timer_order)
             if type(t).__name__ == kind and (target is None or _timer_target(t) == target)
         ]
         wanted = f"{kind}{'' if target is None else f' {target}'} at {node}"
@@ -439,7 +445,7 @@ class Runner:
         w = self._w()
         out = []
         for n in w.started():
-            for t in sorted(w.armed_at(n.id), key=describe_timer):
+            for t in sorted(w.armed_at(n.id), key=_timer_order):
                 mark = " (may fire)" if w.may_fire(n.id, t) else ""
                 out.append(f"{n.id} {describe_timer(t)}{mark}")
         return out or ["no timer armed"]

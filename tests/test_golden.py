@@ -27,6 +27,7 @@ SCRIPTS = sorted(GOLDEN.glob("*.txt"))
 def test_scripts_exist() -> None:
     names = {p.name for p in SCRIPTS}
     assert {"join_two_nodes.txt", "join_three_nodes.txt"} <= names
+    assert len([n for n in names if n.startswith("fail_")]) >= 4  # failure and repair
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=[p.stem for p in SCRIPTS])
