@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -206,42 +207,50 @@ def _read_regular_file(path: str | Path, what: str, limit: int) -> bytes:
     return data
 
 
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+def _show(value: object, limit: int = 40) -> str:
+    """A value for a message: short, one line, and never an error itself (Python refuses to
+    print an int of more than 4300 digits)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_itf(path: str | Path) -> dict[str, Any]:
     """Read and validate an ITF file; every problem is an ``ItfError`` naming the file and the
-    JSON path of the bad value (``states[3].nodes.#set[0]``) or the line, for JSON syntax.
+    JSON path of the bad value (``states[3].nodes.#set[0]``) or the line.
 
     Refused: a file that is not regular (checked before opening: a FIFO never blocks), more
-    than ``MAX_ITF_BYTES``, not UTF-8, not JSON (``NaN`` and ``Infinity`` included), nesting
-    deeper than ``MAX_ITF_DEPTH``, an integer of more than ``MAX_BIGINT_DIGITS`` digits, and
-    every value that is not of the forms ``to_itf`` writes."""
+    than ``MAX_ITF_BYTES``, not UTF-8, not JSON, nesting deeper than ``MAX_ITF_DEPTH`` (or than
+    the parser's stack), an integer of more than ``MAX_BIGINT_DIGITS`` digits, and every value
+    that is not of the forms ``to_itf`` writes (a float, NaN or null among them)."""
     data = _read_regular_file(path, "ITF file", MAX_ITF_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ItfError(f"{path}: cannot read the ITF file: not UTF-8 (byte {e.start})") from None
+        line = data[: e.start].count(b"\n") + 1
+        raise ItfError(f"{path}: line {line}: not UTF-8 text (byte {e.start})") from None
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise ItfError(
             f"{path}: line {e.lineno}: not JSON ({e.msg}); expected an ITF trace object"
         ) from None
     except RecursionError:
         raise ItfError(
-            f"{path}: nesting too deep for JSON; an ITF value nests at most {MAX_ITF_DEPTH} levels"
+            f"{path}: line {_deepest_line(text)}: nesting too deep for JSON; an ITF value "
+            f"nests at most {MAX_ITF_DEPTH} levels"
         ) from None
     except MemoryError:
         raise ItfError(f"{path}: too large to parse; expected an ITF trace object") from None
-    except ValueError as e:  # an over-long integer literal, NaN, Infinity
-        raise ItfError(f"{path}: not JSON ({_first_clause(e)}); expected an ITF trace") from None
+    except ValueError:  # Python's limit on the digits of an integer literal
+        line = _long_int_line(text)
+        raise ItfError(
+            f"{path}: line {line}: an integer literal of more than {MAX_BIGINT_DIGITS:,} digits"
+        ) from None
     try:
         _check_doc(doc)
     except _Bad as e:
@@ -250,8 +259,32 @@ def load_itf(path: str | Path) -> dict[str, Any]:
     return doc
 
 
-def _first_clause(e: Exception) -> str:
-    return str(e).split(";")[0].split(": value has")[0]
+# Only for messages about a file that failed to parse: strings blanked (line breaks kept).
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def _deepest_line(text: str) -> int:
+    """The line on which JSON arrays and objects nest deepest."""
+    depth = best = 0
+    line = best_line = 1
+    for m in re.finditer(r"[\[\]{}\n]", _JSON_STRING.sub('""', text)):
+        c = m.group()
+        if c == "\n":
+            line += 1
+        elif c in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        else:
+            depth -= 1
+    return best_line
+
+
+def _long_int_line(text: str) -> int:
+    """The line of the first integer literal of more than ``MAX_BIGINT_DIGITS`` digits."""
+    blank = _JSON_STRING.sub('""', text)
+    m = re.search(rf"\d{{{MAX_BIGINT_DIGITS + 1},}}", blank)
+    return blank.count("\n", 0, m.start()) + 1 if m else 1
 
 
 class _Bad(Exception):
@@ -260,7 +293,10 @@ class _Bad(Exception):
 
 def _check_doc(doc: object) -> None:
     if not isinstance(doc, dict):
-        raise _Bad(f"expected a JSON object with 'vars' and 'states', got a {_json_type(doc)}")
+        raise _Bad(
+            f"the top level: expected a JSON object with 'vars' and 'states', "
+            f"got a {_json_type(doc)}"
+        )
     meta = doc.get("#meta", {})
     if not isinstance(meta, dict):
         raise _Bad(f"field '#meta': expected an object, got a {_json_type(meta)}")
@@ -325,7 +361,8 @@ _FORMS = (
 def _check_value(v: object, where: str, depth: int) -> None:
     """``v`` is an ITF value of the forms ``to_itf`` writes (and foreign tools write)."""
     if depth > MAX_ITF_DEPTH:
-        raise _Bad(f"{where}: nesting too deep; an ITF value nests at most {MAX_ITF_DEPTH} levels")
+        short = where if len(where) <= 60 else where[:57] + "..."
+        raise _Bad(f"{short}: nesting too deep; an ITF value nests at most {MAX_ITF_DEPTH} levels")
     if isinstance(v, bool | str | int):
         return
     if isinstance(v, list):
@@ -415,7 +452,8 @@ def replay_itf(model: Model[Any, Any], doc: Mapping[str, Any]) -> ReplayResult:
         have = [v for v in model.state_vars(inits[0]) if not v.startswith("mbt::")]
         if sorted(have) != sorted(names):
             raise ItfError(
-                f"the trace's variables {sorted(names)} are not the model's {sorted(have)}"
+                f"field 'vars': the trace's variables {_show(sorted(names), 200)} are not "
+                f"the model's {_show(sorted(have), 200)}"
             )
     recorded = [{k: canonical_itf(s[k]) for k in names} for s in doc["states"]]
     candidates = [s for s in inits if _encoded(model, s, names) == recorded[0]]

@@ -97,6 +97,16 @@ def file_loaders() -> tuple[str, ...]:
     return tuple(sorted(_LOADERS))
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
 def resolve(arg: str) -> list[Scenario]:
     """A registered name, or an existing file whose suffix has a loader. A name that exists but
     is not a regular file (a directory, a FIFO, a device) is refused without opening it."""
@@ -108,8 +118,7 @@ def resolve(arg: str) -> list[Scenario]:
     except (OSError, ValueError):
         mode = None
     if mode is not None and not stat.S_ISREG(mode) and arg not in _SCENARIOS:
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ScenarioError(f"{arg}: {kind}; expected a scenario name or a scenario file")
+        raise ScenarioError(f"{arg}: {_kind(mode)}; expected a scenario name or a scenario file")
     if path.suffix in _LOADERS and mode is not None:
         loaded = list(_LOADERS[path.suffix](path))
         if not loaded:

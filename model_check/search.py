@@ -89,9 +89,16 @@ def _count(name: str, value: object, minimum: int, maximum: int = MAX_COUNT) -> 
         )
 
 
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _show(value: object, limit: int = 40) -> str:
+    """A value for a message: short, one line, and never an error itself (Python refuses to
+    print an int of more than 4300 digits)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @attrs.frozen(slots=True)

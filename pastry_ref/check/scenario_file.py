@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 import itertools
 import os
+import re
 import stat
 import tomllib
 import warnings
@@ -108,6 +109,41 @@ def _read(path: Path) -> bytes:
     return data
 
 
+# Only for messages about a file that failed to parse: strings and comments blanked, their line
+# breaks kept, so that brackets and digits can be counted line by line.
+_TOML_NOISE = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*'
+)
+
+
+def _blank(text: str) -> str:
+    return _TOML_NOISE.sub(lambda m: "\n" * m.group().count("\n"), text)
+
+
+def _deepest_line(text: str) -> int:
+    """The line on which arrays and inline tables nest deepest."""
+    depth = best = 0
+    line = best_line = 1
+    for m in re.finditer(r"[\[\]{}\n]", _blank(text)):
+        c = m.group()
+        if c == "\n":
+            line += 1
+        elif c in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        else:
+            depth -= 1
+    return best_line
+
+
+def _long_int_line(text: str) -> int:
+    """The line of the first integer of more than 4300 digits (underscores apart)."""
+    blank = _blank(text)
+    m = re.search(r"\d(?:_?\d){4300,}", blank)
+    return blank.count("\n", 0, m.start()) + 1 if m else 1
+
+
 def load_scenario_file(path: Path) -> list[Scenario]:
     """Read and parse ``path``; raises ``ScenarioFileError`` naming the problem."""
     if not isinstance(path, str | os.PathLike):
@@ -119,21 +155,24 @@ def load_scenario_file(path: Path) -> list[Scenario]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ScenarioFileError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        line = data[: e.start].count(b"\n") + 1
+        raise ScenarioFileError(f"{path}: line {line}: not UTF-8 text (byte {e.start})") from None
     try:
         parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioFileError(f"{path}: not valid TOML: {e}") from None
     except RecursionError:
         raise ScenarioFileError(
-            f"{path}: nesting too deep (arrays or inline tables inside each other); "
-            "expected a scenario file"
+            f"{path}: line {_deepest_line(text)}: nesting too deep (arrays or inline tables "
+            "inside each other); expected a scenario file"
         ) from None
     except MemoryError:
         raise ScenarioFileError(f"{path}: too large to parse; expected a scenario file") from None
-    except ValueError as e:  # tomllib lets Python's limit on integer digits through
-        reason = str(e).split(";")[0].split(": value has")[0]
-        raise ScenarioFileError(f"{path}: not valid TOML: {reason}") from None
+    except ValueError:  # tomllib lets Python's limit on the digits of an integer through
+        raise ScenarioFileError(
+            f"{path}: line {_long_int_line(text)}: an integer of more than 4,300 digits; "
+            "expected a scenario file"
+        ) from None
     return parse_scenario(parsed, str(path), default_name=path.stem)
 
 

@@ -175,5 +175,5 @@ def test_missing_and_undecodable_files(tmp_path: Path) -> None:
         load_itf(tmp_path / "absent.json")
     path = tmp_path / "binary.json"
     path.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(ItfError, match="cannot read"):
+    with pytest.raises(ItfError, match="line 1: not UTF-8 text"):
         load_itf(path)
