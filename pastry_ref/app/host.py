@@ -66,11 +66,17 @@ class HostStep:
 
 def host_timers(host: Host) -> frozenset[Hashable]:
     """Every timer armed at ``host``: the node's and its applications'."""
-    timers: frozenset[Hashable] = armed_timers(host.node)
+    return _with_app_timers(armed_timers(host.node), host)
+
+
+def _with_app_timers(node_timers: frozenset[Hashable], host: Host) -> frozenset[Hashable]:
+    """``node_timers`` (the node's armed timers) and the applications' armed timers."""
     if host.node.status is Status.DEAD:
-        return timers
+        return node_timers
+    timers = node_timers
     for a in host.apps:
-        timers = timers | a.armed_timers(host.node)
+        if a.TIMERS:
+            timers = timers | a.armed_timers(host.node)
     return timers
 
 
@@ -114,7 +120,10 @@ def host_step(host: Host, inp: HostInput, *, timers: frozenset[Hashable] | None 
     else:
         queue.append(inp)
         if timers is not None:
-            node_timers = frozenset(t for t in before if isinstance(t, Timer))
+            if any(a.TIMERS for a in host.apps):
+                node_timers = frozenset(t for t in before if isinstance(t, Timer))
+            else:
+                node_timers = before  # type: ignore[assignment]  # only node timers
 
     rounds = 0
     while queue:
@@ -151,8 +160,12 @@ def host_step(host: Host, inp: HostInput, *, timers: frozenset[Hashable] | None 
                 for i in range(len(apps)):
                     run_app(i, apps[i].update(node, e.node, e.joined))
 
+    if node is host.node and all(a is b for a, b in zip(apps, host.apps, strict=True)):
+        return HostStep(host, tuple(out), before)  # nothing changed: neither did the timers
     new = Host(node, tuple(apps))
-    after = before if new == host else host_timers(new)
+    if node_timers is None:
+        node_timers = armed_timers(node)
+    after = _with_app_timers(node_timers, new)
     if before != after:
         out.extend(CancelTimer(t) for t in sorted(before - after, key=timer_order))
         out.extend(SetTimer(t) for t in sorted(after - before, key=timer_order))
