@@ -1055,7 +1055,7 @@ def test_R_WORLD_2_worldspec_accepts_a_joiner_that_crashes_or_leaves() -> None:
 
 
 BASE: dict[str, Any] = {
-    "space": {"bits": 8, "b": 2, "leaf_set": 4},
+    "space": {"bits": 8, "b": 2, "leaf_set_size": 4},
     "initial": {"ready": [10, 90, 170]},
 }
 
