@@ -19,10 +19,19 @@ from hypothesis import strategies as st
 from pastry_ref.app import Lookup, LookupApp, LookupPayload
 from pastry_ref.check.model import properties
 from pastry_ref.errors import ConfigError, RoutingTableError
-from pastry_ref.node import LSProbe, NodeState, RouteMessage, StartFirst, Status, step
+from pastry_ref.node import (
+    HopTimeout,
+    JoinRequest,
+    LSProbe,
+    NodeState,
+    RouteMessage,
+    StartFirst,
+    Status,
+    step,
+)
 from pastry_ref.oracle.ideal import ideal_tables, root
 from pastry_ref.ring.config import Config
-from pastry_ref.system import Envelope, Join, Receive, Request, World
+from pastry_ref.system import Envelope, FireTimer, Join, Receive, Request, World
 from pastry_ref.system import invariants as inv
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
@@ -415,3 +424,20 @@ def test_consistency_reports_adjacent_nodes_that_ignore_each_other() -> None:
     got = inv.consistency(w)
     assert details(got) == _details_of(_brute_overlaps(list(w.nodes)))
     assert any(d.startswith("ready nodes 90 and 130") for d in details(got))
+
+
+def test_CorrectDelivery_judges_a_delivery_after_a_hop_timeout() -> None:
+    """CorrectDelivery observes FireHopTimeout too (R-HOP-3 reroutes, and the rerouted message
+    may be delivered there): 170 sent key 205 to its root 210; when the hop timeout excludes 210,
+    170 delivers the key itself although 210 is the closest ready node. A hop timeout of a join
+    is not observed."""
+    acks = attrs.evolve(CFG, hop_acks=True)
+    msg = RouteMessage(src=170, key=205, payload=LookupPayload(id=0))
+    w = world_of(*(ready_in(n, RING, acks) for n in RING), cfg=acks)
+    w = w.replace_node(attrs.evolve(w.node(170), pending=frozenset({(210, msg)})))
+    fire = FireTimer(170, HopTimeout(210, msg))
+    assert fire in w.actions()
+    assert inv.delivers(fire)
+    assert [v.name for v in inv.correct_delivery(w, fire, w.apply(fire))] == ["CorrectDelivery"]
+    join = JoinRequest(src=170, joiner=200)
+    assert not inv.delivers(FireTimer(170, HopTimeout(210, join)))

@@ -5,7 +5,7 @@ Owns: the joiner's probing of its new leaf set, the probe and lease handlers, an
 the progress rule every change of view ends with. Rule 1: a node is ready only when both
 immediate neighbours granted it a lease and no probe is outstanding. Rule 2: a granter keeps its
 immediate neighbours unchanged until its joiner is ready (R-CJ-10; the guard is in
-``node.step.accepts``).
+``node.dispatch.accepts``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The wire vocabulary: every message a node sends, one frozen class per message type.
 
 Owns: the message classes. Rule 1: each is handled by exactly one handler of ``pastry_ref.node``
-(``node.step.MESSAGE_HANDLERS``), and the World's action that delivers it is named
+(``node.dispatch.MESSAGE_HANDLERS``), and the World's action that delivers it is named
 ``Receive<Type>`` (ReceiveJoinRequest, ReceiveLSProbe, ...), the names of the published TLA+
 model where it has one. Rule 2: every message names its sender in ``src``, and every field is
 keyword-only. Rule 3: node sets travel as sorted tuples of ids, never as containers, and

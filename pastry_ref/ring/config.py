@@ -34,7 +34,7 @@ class Config:
 
     ``leaf_set_size`` is L: a node keeps L/2 neighbours on each side, so L must be even and >= 2.
     ``neighborhood_size`` is M >= 0: the number of proximally closest nodes a node remembers.
-    ``hop_acks``: every hop of a routed message (Lookup, JoinRequest) is acknowledged, and an
+    ``hop_acks``: every hop of a routed message (RouteMessage, JoinRequest) is acknowledged, and an
     unacknowledged hop is retried through the next best candidate (R-HOP-1..3, MSPastry).
     ``probe_retry``: a probe that times out is sent once more before its target is declared
     failed (R-FD-3); it only matters on a network that may lose messages.

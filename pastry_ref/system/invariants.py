@@ -19,8 +19,9 @@ from pastry_ref.errors import PastryRefError
 from pastry_ref.node.effects import Deliver
 from pastry_ref.node.messages import RouteMessage
 from pastry_ref.node.state import NodeState, Status
+from pastry_ref.node.timers import HopTimeout
 from pastry_ref.oracle.ideal import check_routing_table, ideal_leaf_set, root
-from pastry_ref.system.actions import Receive, Request, WorldAction
+from pastry_ref.system.actions import FireTimer, Receive, Request, WorldAction
 from pastry_ref.system.consistency import (
     EXHAUSTIVE_KEYS_MAX_BITS,
     Violation,
@@ -183,8 +184,15 @@ def correct_delivery_after_repair(
 
 
 def _delivers(action: WorldAction) -> bool:
-    return isinstance(action, Request) or (
-        isinstance(action, Receive) and isinstance(action.msg, RouteMessage)
+    if isinstance(action, Request):
+        return True
+    if isinstance(action, Receive):
+        return isinstance(action.msg, RouteMessage)
+    # A hop timeout reroutes its message, which may then be delivered here (R-HOP-3).
+    return (
+        isinstance(action, FireTimer)
+        and isinstance(action.timer, HopTimeout)
+        and isinstance(action.timer.msg, RouteMessage)
     )
 
 

@@ -245,9 +245,9 @@ class World:
 
     def _take_down(self, action: wa.Crash | wa.Leave) -> tuple[World, tuple[HostEffect, ...]]:
         """R-WORLD-5: a crash stops the node where it is; a leave first lets it tell its leaf
-        set. Either way the node is dead from then on (its applications start afresh should it
-        ever be stepped again), is recorded as down, and every message to it is lost (those in
-        flight now and those sent later)."""
+        set. Either way the node is dead from then on (its applications keep their last values,
+        which nothing reads again: a down node never runs), is recorded as down, and every
+        message to it is lost (those in flight now and those sent later)."""
         x = action.node
         node = self.node(x)
         if isinstance(action, wa.Crash):
