@@ -299,9 +299,7 @@ class Runner:
     def _step(self, action: WorldAction) -> tuple[World, World, tuple[HostEffect, ...]]:
         before = self._w()
         after, effects = before.apply_with_effects(action)
-        if isinstance(action, Request) or (
-            isinstance(action, Receive) and isinstance(action.msg, RouteMessage)
-        ):
+        if inv._delivers(action):  # the actions CorrectDelivery judges, as the library says
             self.deliveries_checked += 1
             self.delivery.extend(inv.correct_delivery(before, action, after))
             self.delivery.extend(inv.correct_delivery_after_repair(before, action, after))
