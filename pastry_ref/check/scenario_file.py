@@ -34,14 +34,18 @@ import re
 import stat
 import tomllib
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from model_check import Scenario, Verdict
+from pastry_ref.app.api import App
+from pastry_ref.app.lookup import LookupApp
+from pastry_ref.check.apps import APP_TABLES
 from pastry_ref.check.model import PastryModel, properties
 from pastry_ref.errors import BadInput, InputNote, PastryRefError, shown
 from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.ring.ids import IdSpace
 from pastry_ref.system import NetworkModel, TimerSemantics, WorldSpec
 from pastry_ref.system.invariants import property_names
 
@@ -69,7 +73,7 @@ _SECTIONS: dict[str, set[str]] = {
     "network": {"model", "drops", "duplicates"},
     "check": {"properties", "expect", "distinct_states"},
 }
-_TOP = {"name", "description", *_SECTIONS}
+_TOP = {"name", "description", "app", *_SECTIONS}
 _LISTED = {s: sorted(k - {"leaf_set"}) for s, k in _SECTIONS.items()}  # leaf_set: the old name
 
 
@@ -319,6 +323,36 @@ def _config_error(e: PastryRefError, leaf_key: str) -> str:
     return f"{keys[field]}:{rest}" if sep and field in keys else str(e)
 
 
+def _apps(
+    where: str, table: object, bits: int, b: int
+) -> tuple[tuple[App, ...], tuple[tuple[int, Hashable], ...]]:
+    """The ``[app]`` table: the lookup application, then one application per sub-table
+    (``[app.NAME]``, parsed by ``pastry_ref.check.apps``), with their client requests."""
+    if not isinstance(table, Mapping):
+        raise _fail(where, "app", "a table of application tables", table)
+    known = sorted(APP_TABLES)
+    for name in table:
+        if name not in APP_TABLES:
+            raise ScenarioFileError(
+                f"{where}: [app] unknown application {shown(name)}; expected one of "
+                f"{', '.join(known) or 'none (no application takes a table yet)'}"
+            )
+        if not isinstance(table[name], Mapping):
+            raise _fail(where, f"app.{name}", "a table", table[name])
+    try:
+        space = IdSpace(bits, b)
+    except PastryRefError as e:
+        raise ScenarioFileError(f"{where}: {e}") from None
+    apps: list[App] = [LookupApp()]
+    requests: list[tuple[int, Hashable]] = []
+    for name, parser in APP_TABLES.items():
+        if name in table:
+            app, reqs = parser(where, table[name], space)
+            apps.append(app)
+            requests.extend(reqs)
+    return tuple(apps), tuple(requests)
+
+
 def parse_scenario(
     data: Mapping[str, Any], where: str, default_name: str = "scenario"
 ) -> list[Scenario]:
@@ -382,6 +416,8 @@ def parse_scenario(
     drops = _count(where, "network.drops", net.get("drops", 0), 0)
     duplicates = _count(where, "network.duplicates", net.get("duplicates", 0), 0)
 
+    apps, app_requests = _apps(where, data.get("app", {}), bits, b)
+
     combos = list(itertools.product(joins, timer_list))
 
     def variant(proto: JoinProtocol, timers: TimerSemantics) -> str:
@@ -437,6 +473,8 @@ def parse_scenario(
                 duplicates,
                 periodic,
                 timers,
+                apps,
+                app_requests,
             )
         except PastryRefError as e:
             raise ScenarioFileError(f"{where}: {e}") from None

@@ -55,6 +55,7 @@ __all__ = [
     "no_failed_in_tables",
     "no_stuck_messages",
     "property_names",
+    "register_property",
     "routing_table_prefix",
     "statement",
 ]
@@ -323,12 +324,38 @@ CONVERGENCE_PROPERTIES: dict[str, tuple[Callable[[World], list[Violation]], tupl
 
 
 SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, *TRANSITION_PROPERTIES)
-"""The state and transition properties: the ones partial-order reduction may apply to."""
+"""The Pastry state and transition properties: the ones partial-order reduction may apply to."""
+
+TransitionCheck = Callable[[World, WorldAction, World], list[Violation]]
+
+
+def register_property(
+    name: str,
+    state: Callable[[World], list[Violation]] | None = None,
+    *,
+    transition: TransitionCheck | None = None,
+    convergence: tuple[str, ...] = (),
+) -> None:
+    """An application's property (PAST's, SCRIBE's) joins the table under ``name``: a state
+    invariant (``state``), a transition property (``transition``), or, with ``convergence``
+    naming some of ALL_CHECKS, convergence to ``state`` holding. A name is registered once."""
+    if name in property_names():
+        raise ValueError(f"property {name!r} is registered already")
+    if transition is not None:
+        TRANSITION_PROPERTIES[name] = transition
+    elif state is not None and convergence:
+        if not set(convergence) <= set(ALL_CHECKS):
+            raise ValueError(f"convergence checks must be among {ALL_CHECKS}")
+        CONVERGENCE_PROPERTIES[name] = (state, convergence)
+    elif state is not None:
+        INVARIANTS[name] = state
+    else:
+        raise ValueError("register_property needs a state or a transition check")
 
 
 def property_names() -> tuple[str, ...]:
     """Every property name a scenario may ask for, in the default order."""
-    return (*SAFETY_PROPERTIES, *CONVERGENCE_PROPERTIES)
+    return (*INVARIANTS, *TRANSITION_PROPERTIES, *CONVERGENCE_PROPERTIES)
 
 
 def statement(fn: Callable[..., object]) -> str:
