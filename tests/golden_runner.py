@@ -299,7 +299,7 @@ class Runner:
     def _step(self, action: WorldAction) -> tuple[World, World, tuple[HostEffect, ...]]:
         before = self._w()
         after, effects = before.apply_with_effects(action)
-        if inv._delivers(action):  # the actions CorrectDelivery judges, as the library says
+        if inv.delivers(action):  # the actions CorrectDelivery judges, as the library says
             self.deliveries_checked += 1
             self.delivery.extend(inv.correct_delivery(before, action, after))
             self.delivery.extend(inv.correct_delivery_after_repair(before, action, after))

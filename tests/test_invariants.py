@@ -246,7 +246,7 @@ def test_CorrectDelivery_holds_at_the_root_and_on_forwarding_and_other_actions()
     w3 = attrs.evolve(w3, network=(Envelope(90, LSProbe(src=10, leaf_set=(10,))),))
     probe = Receive(90, LSProbe(src=10, leaf_set=(10,)))
     assert inv.correct_delivery(w3, probe, w3.apply(probe)) == []
-    assert not inv._delivers(Join(1, 2))
+    assert not inv.delivers(Join(1, 2))
 
 
 # ============================================================================================

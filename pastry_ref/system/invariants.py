@@ -152,7 +152,7 @@ def consistency(world: World) -> list[Violation]:
 def correct_delivery(world: World, action: WorldAction, after: World) -> list[Violation]:
     """CorrectDelivery: a routed message is delivered only at the numerically closest ready node."""
     del after
-    if not _delivers(action):
+    if not delivers(action):
         return []
     _, effects = world.apply_with_effects(action)
     ready = world.ready_ids()
@@ -176,7 +176,7 @@ def correct_delivery_after_repair(
 ) -> list[Violation]:
     """CorrectDeliveryAfterRepair: a lookup delivered while every ready node's leaf set is the
     ideal one over the ready nodes is delivered at the numerically closest ready node."""
-    if not _delivers(action) or leaf_sets_ideal(world):
+    if not delivers(action) or leaf_sets_ideal(world):
         return []
     return [
         Violation("CorrectDeliveryAfterRepair", v.detail)
@@ -184,7 +184,9 @@ def correct_delivery_after_repair(
     ]
 
 
-def _delivers(action: WorldAction) -> bool:
+def delivers(action: WorldAction) -> bool:
+    """Whether ``action`` can deliver a routed message (what the transition properties
+    observe)."""
     if isinstance(action, Request):
         return True
     if isinstance(action, Receive):
@@ -363,6 +365,3 @@ def statement(fn: Callable[..., object]) -> str:
     return (fn.__doc__ or "").splitlines()[0]
 
 
-def delivers(action: WorldAction) -> bool:
-    """Whether ``action`` can deliver a lookup (what the transition properties observe)."""
-    return _delivers(action)
