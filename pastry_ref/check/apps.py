@@ -29,3 +29,6 @@ def register_app_table(name: str, parser: AppTable) -> None:
     if name in APP_TABLES and APP_TABLES[name] is not parser:
         raise ValueError(f"an [app.{name}] parser is registered already")
     APP_TABLES[name] = parser
+
+
+import pastry_ref.past.scenario  # noqa: E402,F401,RUF100  registers [app.past] and its properties

@@ -1,0 +1,220 @@
+"""PAST's properties, judged from the World: its hosts' PAST state and the replies (ghost history).
+
+Owns: NoOverCapacity, LookupReturnsInserted, AckedHadKHolders (a transition property),
+ReplicaPlacement (convergence) and NoFileLost, registered with ``register_property`` on import.
+Rule 1: each evaluator returns named ``Violation``s, never a bare False. Rule 2: each holds
+vacuously (returns []) in a World whose hosts run no ``PastApp``. Rule 3: an acknowledged file is
+one with an ``InsertOk`` reply; it is exempt from ReplicaPlacement and NoFileLost once a reclaim
+of it started (pending at its client) or succeeded (weak reclaim semantics, R-PAST-6).
+Table: spec/invariants.md (PAST section); rules: spec/past.md.
+"""
+
+from __future__ import annotations
+
+from pastry_ref.app.host import Host
+from pastry_ref.node.messages import DirectMessage
+from pastry_ref.node.state import Status
+from pastry_ref.past.app import PastApp
+from pastry_ref.past.messages import (
+    MAX_SALT,
+    Insert,
+    InsertOk,
+    LookupResult,
+    ReclaimResult,
+    StoreReplica,
+    file_id,
+)
+from pastry_ref.system.actions import WorldAction
+from pastry_ref.system.consistency import Violation
+from pastry_ref.system.invariants import register_property
+from pastry_ref.system.world import World
+
+__all__ = [
+    "acked_hadk_holders",
+    "acknowledged",
+    "lookup_returns_inserted",
+    "no_file_lost",
+    "no_over_capacity",
+    "replica_placement",
+]
+
+
+def _past(world: World) -> list[tuple[Host, PastApp]]:
+    out = []
+    for h in world.hosts:
+        for a in h.apps:
+            if isinstance(a, PastApp):
+                out.append((h, a))
+    return out
+
+
+def _live(world: World, h: Host) -> bool:
+    return h.node.status is not Status.DEAD and not world.is_down(h.id)
+
+
+def acknowledged(world: World) -> dict[int, tuple[Insert, InsertOk]]:
+    """Every acknowledged insert, by file id."""
+    out: dict[int, tuple[Insert, InsertOk]] = {}
+    for _, reply in world.replies:
+        if isinstance(reply.response, InsertOk) and isinstance(reply.request, Insert):
+            out[reply.response.file_id] = (reply.request, reply.response)
+    return out
+
+
+def _reclaimed(world: World, hosts: list[tuple[Host, PastApp]]) -> set[int]:
+    out = {
+        r.response.file_id
+        for _, r in world.replies
+        if isinstance(r.response, ReclaimResult) and r.response.ok
+    }
+    for _, a in hosts:
+        out.update(p.request.file_id for p in a.reclaims)
+    return out
+
+
+def no_over_capacity(world: World) -> list[Violation]:
+    """No node stores more than its capacity (R-PAST-7)."""
+    out = []
+    for h, a in _past(world):
+        if a.used() > a.capacity_of(h.id):
+            out.append(
+                Violation(
+                    "NoOverCapacity",
+                    f"node {h.id} stores {a.used()} units, capacity {a.capacity_of(h.id)}",
+                )
+            )
+    return out
+
+
+def lookup_returns_inserted(world: World) -> list[Violation]:
+    """A lookup never answers content other than what some insert stored under that file id."""
+    answers = [
+        (node, r.response)
+        for node, r in world.replies
+        if isinstance(r.response, LookupResult) and r.response.content is not None
+    ]
+    hosts = _past(world) if answers else []
+    if not hosts:
+        return []
+    space = world.config.space
+    inserts = [r.request for _, r in world.replies if isinstance(r.request, Insert)]
+    inserts += [p.request for _, a in hosts for p in a.inserts]
+    under: dict[int, set[str]] = {}
+    for ins in inserts:
+        for salt in range(MAX_SALT + 1):
+            under.setdefault(file_id(space, ins.name, ins.owner, salt), set()).add(ins.content)
+    out = []
+    for node, res in answers:
+        if res.content is not None and res.content not in under.get(res.file_id, set()):
+            out.append(
+                Violation(
+                    "LookupReturnsInserted",
+                    f"node {node} answered {res.content!r} for file {res.file_id}, "
+                    "which no insert stored under that id",
+                )
+            )
+    return out
+
+
+def acked_hadk_holders(before: World, action: WorldAction, after: World) -> list[Violation]:
+    """An insert is acknowledged only when k distinct nodes hold its file (or held it and are
+    down since)."""
+    if len(after.replies) == len(before.replies) or not _past(after):
+        return []
+    old = set(before.replies)
+    out = []
+    for node, r in after.replies:
+        if (node, r) in old or not isinstance(r.response, InsertOk):
+            continue
+        assert isinstance(r.request, Insert)
+        ok = r.response
+        if len(set(ok.holders)) < r.request.k:
+            out.append(
+                Violation(
+                    "AckedHadKHolders",
+                    f"insert of {ok.file_id} acknowledged with {len(ok.holders)} holder(s), "
+                    f"k={r.request.k}",
+                )
+            )
+        for x in ok.holders:
+            h = after.host(x)
+            a = h.app(PastApp)
+            assert isinstance(a, PastApp)
+            if not after.is_down(x) and a.holding(ok.file_id) is None:
+                out.append(
+                    Violation(
+                        "AckedHadKHolders",
+                        f"insert of {ok.file_id} acknowledged naming node {x}, which holds "
+                        "no replica",
+                    )
+                )
+    return out
+
+
+def _in_flight(world: World) -> set[int]:
+    out = set()
+    for e in world.network:
+        msg = e.msg
+        if isinstance(msg, DirectMessage) and isinstance(msg.payload, StoreReplica):
+            out.add(msg.payload.file_id)
+    return out
+
+
+def replica_placement(world: World) -> list[Violation]:
+    """Every acknowledged, unreclaimed file that some live node holds is held by each of its k
+    closest live nodes (a convergence property, R-PAST-9)."""
+    acked = acknowledged(world)
+    hosts = _past(world) if acked else []
+    if not hosts:
+        return []
+    live = [(h, a) for h, a in hosts if _live(world, h)]
+    reclaimed = _reclaimed(world, hosts)
+    space = world.config.space
+    out = []
+    for fid, (ins, _) in sorted(acked.items()):
+        if fid in reclaimed or not any(a.holding(fid) for _, a in live):
+            continue
+        closest = space.sort_by_closeness(fid, [h.id for h, _ in live])[: ins.k]
+        for x in closest:
+            a = world.host(x).app(PastApp)
+            assert isinstance(a, PastApp)
+            if a.holding(fid) is None:
+                out.append(
+                    Violation(
+                        "ReplicaPlacement",
+                        f"file {fid} (k={ins.k}) is not held by node {x}, one of its "
+                        f"{ins.k} closest live nodes {list(closest)}",
+                    )
+                )
+    return out
+
+
+def no_file_lost(world: World) -> list[Violation]:
+    """No acknowledged, unreclaimed file is lost (no live node holds it and no copy of it is in
+    flight). Holds while fewer than k of a file's holders fail before maintenance restores it."""
+    acked = acknowledged(world)
+    hosts = _past(world) if acked else []
+    if not hosts:
+        return []
+    reclaimed = _reclaimed(world, hosts)
+    flying = _in_flight(world)
+    out = []
+    for fid, (ins, _) in sorted(acked.items()):
+        if fid in reclaimed or fid in flying:
+            continue
+        if not any(a.holding(fid) for h, a in hosts if _live(world, h)):
+            failed = [h.id for h, a in hosts if world.is_down(h.id) and a.holding(fid)]
+            out.append(
+                Violation(
+                    "NoFileLost",
+                    f"file {fid} (k={ins.k}) is lost: its holders {failed} are down",
+                )
+            )
+    return out
+
+
+register_property("NoOverCapacity", no_over_capacity)
+register_property("LookupReturnsInserted", lookup_returns_inserted)
+register_property("AckedHadKHolders", transition=acked_hadk_holders)
+register_property("NoFileLost", no_file_lost)
+register_property("ReplicaPlacement", replica_placement, convergence=("terminal",))
