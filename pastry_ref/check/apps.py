@@ -32,3 +32,4 @@ def register_app_table(name: str, parser: AppTable) -> None:
 
 
 import pastry_ref.past.scenario  # noqa: E402,F401,RUF100  registers [app.past] and its properties
+import pastry_ref.scribe.scenario  # noqa: E402,F401  registers [app.scribe] and its properties
