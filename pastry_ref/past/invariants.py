@@ -118,7 +118,7 @@ def lookup_returns_inserted(world: World) -> list[Violation]:
 
 def acked_hadk_holders(before: World, action: WorldAction, after: World) -> list[Violation]:
     """An insert is acknowledged only when k distinct nodes hold its file (or held it and are
-    down since)."""
+    down since, or freed it for a reclaim of the file that has started)."""
     if len(after.replies) == len(before.replies) or not _past(after):
         return []
     old = set(before.replies)
@@ -136,6 +136,8 @@ def acked_hadk_holders(before: World, action: WorldAction, after: World) -> list
                     f"k={r.request.k}",
                 )
             )
+        if ok.file_id in _reclaimed(after, _past(after)):
+            continue  # a reclaim raced the last receipt and freed some replicas (R-PAST-6)
         for x in ok.holders:
             h = after.host(x)
             a = h.app(PastApp)
@@ -161,13 +163,13 @@ def _in_flight(world: World) -> set[int]:
 
 
 def replica_placement(world: World) -> list[Violation]:
-    """Every acknowledged, unreclaimed file that some live node holds is held by each of its k
-    closest live nodes (a convergence property, R-PAST-9)."""
+    """Every acknowledged, unreclaimed file that some ready node holds is held by each of its k
+    closest ready nodes (a convergence property, R-PAST-9)."""
     acked = acknowledged(world)
     hosts = _past(world) if acked else []
     if not hosts:
         return []
-    live = [(h, a) for h, a in hosts if _live(world, h)]
+    live = [(h, a) for h, a in hosts if h.node.status is Status.READY]
     reclaimed = _reclaimed(world, hosts)
     space = world.config.space
     out = []
@@ -183,7 +185,7 @@ def replica_placement(world: World) -> list[Violation]:
                     Violation(
                         "ReplicaPlacement",
                         f"file {fid} (k={ins.k}) is not held by node {x}, one of its "
-                        f"{ins.k} closest live nodes {list(closest)}",
+                        f"{ins.k} closest ready nodes {list(closest)}",
                     )
                 )
     return out
