@@ -43,7 +43,7 @@ from pastry_ref.scribe import (
     group_id,
 )
 from pastry_ref.scribe import invariants as si
-from pastry_ref.system import Crash, Request, World, WorldSpec, quiesce, settle
+from pastry_ref.system import Crash, Join, Request, World, WorldSpec, quiesce, settle
 from pastry_ref.system.consistency import Violation
 
 CFG = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
@@ -378,3 +378,25 @@ BASE = {"space": {"bits": 8, "b": 4, "leaf_set_size": 2}, "initial": {"ready": [
 def test_a_bad_scribe_table_is_refused_naming_the_key(table: dict[str, object], key: str) -> None:
     with pytest.raises(ScenarioFileError, match=key.replace("[", r"\[").replace("]", r"\]")):
         parse_scenario({**BASE, "app": {"scribe": table}}, "t.toml")
+
+
+def test_known_violation_kv_scribe_1_a_crashed_child_outside_the_leaf_set_stays() -> None:
+    """spec/scribe.md KV-SCRIBE-1 (found by test_scribe_stateful.py): on the ring 0 1 2, 2
+    subscribes (root 0 for group 147), 3 joins and displaces 2 from 0's leaf set, 2 crashes:
+    0 never declares 2 failed, so 2 stays its child (TreeAgreement fails after settling)."""
+    cfg = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2, hop_acks=True)
+    spec = WorldSpec(
+        cfg,
+        (0, 1, 2),
+        joins=((3, 0),),
+        crashes=(2,),
+        apps=(LookupApp(), ScribeApp()),
+        requests=((2, Subscribe(group=G)),),
+    )
+    w = spec.initial_world()
+    for action in (Request(2, Subscribe(group=G)), Join(3, 0), Crash(2)):
+        w = w.apply(action)
+    w, _, _ = settle(w)
+    assert [str(v) for v in si.tree_agreement(w)] == [
+        "TreeAgreement: group 147: 0's child 2 does not name it parent"
+    ]
