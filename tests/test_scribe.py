@@ -340,8 +340,9 @@ def test_no_useless_forwarder_and_anycast_property_find_planted_states() -> None
 
 
 # -- scenarios ---------------------------------------------------------------------------------
-def test_the_four_scribe_scenarios_are_shipped() -> None:
+def test_the_five_scribe_scenarios_are_shipped() -> None:
     assert [p.stem for p in SCENARIOS] == [
+        "scribe-anycast",
         "scribe-forwarder-crash",
         "scribe-publish-racing-subscribe",
         "scribe-root-crash",
