@@ -28,6 +28,7 @@ from pastry_ref.scribe import (
     AnycastAccepted,
     AnycastFailed,
     AnycastMsg,
+    ChildTimeout,
     Create,
     Delivered,
     GroupState,
@@ -43,7 +44,7 @@ from pastry_ref.scribe import (
     group_id,
 )
 from pastry_ref.scribe import invariants as si
-from pastry_ref.system import Crash, Join, Request, World, WorldSpec, quiesce, settle
+from pastry_ref.system import Crash, FireTimer, Join, Request, World, WorldSpec, quiesce, settle
 from pastry_ref.system.consistency import Violation
 
 CFG = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
@@ -401,3 +402,18 @@ def test_known_violation_kv_scribe_1_a_crashed_child_outside_the_leaf_set_stays(
     assert [str(v) for v in si.tree_agreement(w)] == [
         "TreeAgreement: group 147: 0's child 2 does not name it parent"
     ]
+    # R-SCRIBE-9's ChildTimeout (within a periodic budget) repairs it
+    assert ChildTimeout(G, 2) in w.armed_at(0)
+    w = attrs.evolve(w, periodic_left=1).apply(FireTimer(0, ChildTimeout(G, 2)))
+    assert si.tree_agreement(w) == []
+    assert st(w, 0) == GroupState(root=True)
+
+
+def test_R_SCRIBE_9_child_timeout_drops_the_child_and_prunes() -> None:
+    w = run(((253, Subscribe(group=G)),))
+    fwd = w.host(113).app(ScribeApp)
+    assert ChildTimeout(G, 253) in fwd.armed_timers(w.node(113))
+    step = fwd.fire(w.node(113), ChildTimeout(G, 253))
+    assert step.effects == (SendDirect(119, UnsubscribeMsg(group=G, child=113)),)
+    assert step.app.group(G) is None  # type: ignore[attr-defined]
+    assert fwd.fire(w.node(113), ChildTimeout(G, 224)).app == fwd  # not a child: nothing

@@ -24,6 +24,7 @@ from pastry_ref.scribe.messages import (
     AnycastAccepted,
     AnycastFailed,
     AnycastMsg,
+    ChildTimeout,
     Create,
     CreateMsg,
     Delivered,
@@ -82,7 +83,7 @@ class ScribeApp(App):
         AnycastMsg,
     )
     REQUESTS: ClassVar[tuple[type, ...]] = (Create, Subscribe, Unsubscribe, Publish, Anycast)
-    TIMERS: ClassVar[tuple[type, ...]] = (ParentTimeout,)
+    TIMERS: ClassVar[tuple[type, ...]] = (ParentTimeout, ChildTimeout)
 
     groups: _Groups = ()
     created: frozenset[int] = frozenset()
@@ -313,13 +314,28 @@ class ScribeApp(App):
         return AppStep(app, tuple(out))
 
     def fire(self, node: NodeState, timer: Hashable) -> AppStep:
-        """R-SCRIBE-9: the parent was silent: re-subscribe (the parent is kept until another
-        acknowledges the node)."""
+        """R-SCRIBE-9: ``ParentTimeout``: the parent was silent: re-subscribe (the parent is
+        kept until another acknowledges the node). ``ChildTimeout``: the child stopped
+        refreshing: drop it (and prune, R-SCRIBE-6)."""
+        if isinstance(timer, ChildTimeout):
+            st = self.group(timer.group)
+            if st is None or timer.child not in st.children:
+                return AppStep(self)
+            out: list[AppEffect] = []
+            dropped = attrs.evolve(
+                st, children=st.children - {timer.child}, waiting=st.waiting - {timer.child}
+            )
+            return AppStep(self._prune(node, timer.group, dropped, out), tuple(out))
         assert isinstance(timer, ParentTimeout)
         return AppStep(self, (Route(timer.group, SubscribeMsg(group=timer.group, child=node.id)),))
 
     def armed_timers(self, node: NodeState) -> frozenset[Hashable]:
-        return frozenset(ParentTimeout(g) for g, st in self.groups if st.parent is not None)
+        timers: set[Hashable] = set()
+        for g, st in self.groups:
+            if st.parent is not None:
+                timers.add(ParentTimeout(g))
+            timers.update(ChildTimeout(g, c) for c in st.children)
+        return frozenset(timers)
 
     # -- anycast -----------------------------------------------------------------------------
     def _anycast_step(self, node: NodeState, msg: AnycastMsg) -> AppStep:

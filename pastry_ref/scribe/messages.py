@@ -20,6 +20,7 @@ __all__ = [
     "AnycastAccepted",
     "AnycastFailed",
     "AnycastMsg",
+    "ChildTimeout",
     "Create",
     "CreateMsg",
     "Delivered",
@@ -151,6 +152,15 @@ class ParentTimeout:
     heartbeat period (R-SCRIBE-9)."""
 
     group: int
+
+
+@attrs.frozen(slots=True)
+class ChildTimeout:
+    """Armed at a node for each of its children in ``group``: firing means ``child`` stopped
+    refreshing its entry (R-SCRIBE-9)."""
+
+    group: int
+    child: int
 
 
 # -- responses (recorded as Reply effects, ghost history) --------------------------------------
