@@ -7,7 +7,8 @@ members drawn uniformly; every member subscribes (the network quiesced after eac
 per group measures the tree: depth (hops from a member to the root), out-degree (children per
 tree node), messages per publish. Then 10 % of the nodes crash at once; the World settles (quiet
 timers: leaf-set repair, R-SCRIBE-9 upcalls), every live node with a dead parent fires its
-``ParentTimeout`` once (the heartbeat that stopped), and the World settles again; a second
+``ParentTimeout`` once and every parent of a dead child its ``ChildTimeout`` (the heartbeats
+that stopped), and the World settles again; a second
 publish per group measures the fraction of live members reached, and the SCRIBE properties
 are counted. Messages are every Send (hop acknowledgements included). Figures, never assertions;
 not part of ``make test``.
@@ -30,7 +31,7 @@ from pastry_ref.app import Host
 from pastry_ref.node import Send
 from pastry_ref.node.dispatch import accepts
 from pastry_ref.ring.config import Config
-from pastry_ref.scribe import ParentTimeout, Publish, ScribeApp, Subscribe, group_id
+from pastry_ref.scribe import ChildTimeout, ParentTimeout, Publish, ScribeApp, Subscribe, group_id
 from pastry_ref.scribe import invariants as si
 from pastry_ref.system import Crash, FireTimer, Receive, Request, World, build_ring, settle
 
@@ -133,17 +134,26 @@ def run(n: int) -> None:
     for v in victims:
         w = w.apply(Crash(v))
     w, _, _ = settle(w)
-    orphans = [
-        (h.id, g)
+    due = [
+        (h.id, t)
         for h in w.hosts
         if not w.is_down(h.id)
-        for g, st in scribe(w, h.id).groups
-        if st.parent is not None and w.is_down(st.parent)
+        for t in sorted(w.armed_at(h.id), key=repr)
+        if (isinstance(t, ChildTimeout) and w.is_down(t.child))
+        or (
+            isinstance(t, ParentTimeout)
+            and (st := scribe(w, h.id).group(t.group)) is not None
+            and st.parent is not None
+            and w.is_down(st.parent)
+        )
     ]
-    w = attrs.evolve(w, periodic_left=len(orphans))
-    for x, g in orphans:
-        w = w.apply(FireTimer(x, ParentTimeout(g)))
-        w, _ = quiesce_counting(w)
+    orphans = [x for x in due if isinstance(x[1], ParentTimeout)]
+    w = attrs.evolve(w, periodic_left=len(due))
+    for x, timer in due:
+        if timer in w.armed_at(x):
+            w = w.apply(FireTimer(x, timer))
+            w, _ = quiesce_counting(w)
+    w = attrs.evolve(w, periodic_left=0)
     w, _, _ = settle(w)
     t_repair = time.perf_counter() - t
     bad = Counter(
@@ -152,7 +162,8 @@ def run(n: int) -> None:
     w, costs, frac = publish_all(w, groups, "after")
     print(
         f"  crash {len(victims)} nodes: {len(orphans)} orphaned (node, group) pairs re-subscribed "
-        f"by ParentTimeout; repair {t_repair:.1f} s"
+        f"by ParentTimeout, {len(due) - len(orphans)} dead children dropped by ChildTimeout; "
+        f"repair {t_repair:.1f} s"
     )
     print(
         f"  publish after repair: mean {statistics.mean(costs):.1f} messages, "

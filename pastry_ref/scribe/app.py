@@ -157,14 +157,13 @@ class ScribeApp(App):
         st = self.group(g)
         out: list[AppEffect] = []
         if st is None:
-            st = GroupState(children=frozenset({c}), waiting=frozenset({c}))
+            st = GroupState(children=frozenset({c}), waiting=frozenset({c}), seq=msg.seq)
             app = self._with(g, st)
             if on is None:  # at the root: R-SCRIBE-5 acknowledges it below
                 return self._root(node, g, app, out), None
-            return AppStep(app), ForwardTo(
-                on.key, SubscribeMsg(group=g, child=node.id), on.next_hop
-            )
-        st = attrs.evolve(st, children=st.children | {c})
+            own = SubscribeMsg(group=g, child=node.id, seq=msg.seq)
+            return AppStep(app), ForwardTo(on.key, own, on.next_hop)
+        st = attrs.evolve(st, children=st.children | {c}, seq=max(st.seq, msg.seq))
         if st.attached:
             out.append(SendDirect(c, SubscribeAck(group=g, parent=node.id, seq=st.seq)))
         else:
@@ -241,7 +240,8 @@ class ScribeApp(App):
         if st.parent is not None and st.parent != p:
             out.append(SendDirect(st.parent, leave))
         st = attrs.evolve(st, parent=p, seq=max(st.seq, ack.seq))
-        app, _ = self._attached(node, g, st, out)
+        app, st = self._attached(node, g, st, out)
+        app = app._prune(node, g, st, out)  # a tree node with nothing left leaves at once
         return AppStep(app, tuple(out))
 
     def _prune(self, node: NodeState, g: int, st: GroupState, out: list[AppEffect]) -> ScribeApp:
@@ -303,12 +303,15 @@ class ScribeApp(App):
                     st = app.group(g)
                 if st is not None and (st.parent == member or not st.attached):
                     app = app._with(g, attrs.evolve(st, parent=None))
-                    out.append(Route(g, SubscribeMsg(group=g, child=node.id)))
+                    out.append(Route(g, SubscribeMsg(group=g, child=node.id, seq=st.seq)))
         elif joined:
             for g, st in self.groups:
                 if st.root and not node.decide(g).deliver:
+                    if not st.member and not st.children:  # nothing to keep: leave
+                        app = app._with(g, None)
+                        continue
                     app = app._with(g, attrs.evolve(st, root=False))
-                    out.append(Route(g, SubscribeMsg(group=g, child=node.id)))
+                    out.append(Route(g, SubscribeMsg(group=g, child=node.id, seq=st.seq)))
         if not out and app is self:
             return AppStep(self)
         return AppStep(app, tuple(out))
@@ -327,7 +330,10 @@ class ScribeApp(App):
             )
             return AppStep(self._prune(node, timer.group, dropped, out), tuple(out))
         assert isinstance(timer, ParentTimeout)
-        return AppStep(self, (Route(timer.group, SubscribeMsg(group=timer.group, child=node.id)),))
+        cur = self.group(timer.group)
+        seq = cur.seq if cur is not None else 0
+        msg = SubscribeMsg(group=timer.group, child=node.id, seq=seq)
+        return AppStep(self, (Route(timer.group, msg),))
 
     def armed_timers(self, node: NodeState) -> frozenset[Hashable]:
         timers: set[Hashable] = set()

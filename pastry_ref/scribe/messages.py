@@ -92,10 +92,12 @@ class CreateMsg:
 
 @attrs.frozen(slots=True, kw_only=True)
 class SubscribeMsg:
-    """Routed toward ``group``: ``child`` (the previous hop) asks to be added (R-SCRIBE-3..4)."""
+    """Routed toward ``group``: ``child`` (the previous hop) asks to be added; ``seq`` is the
+    highest event number the child has seen (R-SCRIBE-3..4, R-SCRIBE-10)."""
 
     group: int
     child: int
+    seq: int = 0
 
 
 @attrs.frozen(slots=True, kw_only=True)
