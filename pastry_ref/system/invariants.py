@@ -363,5 +363,3 @@ def property_names() -> tuple[str, ...]:
 def statement(fn: Callable[..., object]) -> str:
     """A property's one-line statement: the first line of its evaluator's docstring."""
     return (fn.__doc__ or "").splitlines()[0]
-
-
