@@ -26,6 +26,7 @@ __all__ = [
     "PastryRefError",
     "ProtocolViolation",
     "RoutingTableError",
+    "ScenarioFileError",
     "shown",
 ]
 
@@ -49,6 +50,11 @@ class InvalidId(BadInput):
 
 class RoutingTableError(BadInput):
     """A routing-table entry breaks the prefix rule R-RT-1, or names a cell that does not exist."""
+
+
+class ScenarioFileError(BadInput):
+    """A scenario file is unreadable, not TOML, or does not follow the format (the message
+    names the file and the key)."""
 
 
 class ApiMisuse(PastryRefError, RuntimeError):

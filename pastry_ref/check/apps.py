@@ -1,6 +1,8 @@
 """The applications a scenario file may run: the ``[app]`` table's parsers.
 
-Owns: ``APP_TABLES`` (application name → parser) and ``register_app_table``. Rule 1: a parser
+Owns: ``APP_TABLES`` (application name → parser) and ``register_app_table`` (for an application
+from another package). Importing this module registers PAST's and SCRIBE's properties: the glue
+knows the applications, the applications do not know the glue. Rule 1: a parser
 takes the scenario's location (for messages), its own sub-table (``[app.NAME]``) and the id
 space, and returns the application value and its client requests as (origin, request) pairs; it
 raises ``ScenarioFileError`` naming ``app.NAME.KEY`` for bad input. Rule 2: the lookup
@@ -13,15 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+import pastry_ref.past.invariants
+import pastry_ref.scribe.invariants  # noqa: F401  (registers SCRIBE's properties)
 from pastry_ref.app.api import App
+from pastry_ref.past.scenario import parse_past_table
 from pastry_ref.ring.ids import IdSpace
+from pastry_ref.scribe.scenario import parse_scribe_table
 
 __all__ = ["APP_TABLES", "AppTable", "register_app_table"]
 
 AppTable = Callable[[str, Mapping[str, Any], IdSpace], tuple[App, tuple[tuple[int, Hashable], ...]]]
 """(where, table, space) → (the application, its client requests)."""
 
-APP_TABLES: dict[str, AppTable] = {}
+APP_TABLES: dict[str, AppTable] = {
+    "past": parse_past_table,
+    "scribe": parse_scribe_table,
+}
 
 
 def register_app_table(name: str, parser: AppTable) -> None:
@@ -29,7 +38,3 @@ def register_app_table(name: str, parser: AppTable) -> None:
     if name in APP_TABLES and APP_TABLES[name] is not parser:
         raise ValueError(f"an [app.{name}] parser is registered already")
     APP_TABLES[name] = parser
-
-
-import pastry_ref.past.scenario  # noqa: E402,F401,RUF100  registers [app.past] and its properties
-import pastry_ref.scribe.scenario  # noqa: E402,F401  registers [app.scribe] and its properties

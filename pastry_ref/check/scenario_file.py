@@ -43,7 +43,7 @@ from pastry_ref.app.api import App
 from pastry_ref.app.lookup import LookupApp
 from pastry_ref.check.apps import APP_TABLES
 from pastry_ref.check.model import PastryModel, properties
-from pastry_ref.errors import BadInput, InputNote, PastryRefError, shown
+from pastry_ref.errors import InputNote, PastryRefError, ScenarioFileError, shown
 from pastry_ref.ring.config import Config, JoinProtocol
 from pastry_ref.ring.ids import IdSpace
 from pastry_ref.system import NetworkModel, TimerSemantics, WorldSpec
@@ -59,10 +59,6 @@ __all__ = [
 
 MAX_SCENARIO_BYTES = 2**20  # 1 MiB: a scenario is a few hundred bytes
 MAX_SCENARIO_NODES = 1000  # initial nodes + joins + lookups: far beyond what can be explored
-
-
-class ScenarioFileError(BadInput):
-    """A scenario file is unreadable, not TOML, or does not follow the format."""
 
 
 _SECTIONS: dict[str, set[str]] = {

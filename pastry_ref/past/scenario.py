@@ -1,6 +1,6 @@
 """The ``[app.past]`` table of a scenario file: PAST's capacity and its client requests.
 
-Owns: ``parse_past_table`` (registered as ``[app.past]`` on import, with PAST's properties).
+Owns: ``parse_past_table`` (``pastry_ref.check.apps`` runs it for ``[app.past]``).
 Rule: bad input raises ``ScenarioFileError`` naming ``app.past.KEY``; the file id of a lookup or
 reclaim may be given as ``file = [name, owner]`` (salt 0, R-PAST-1) or as ``file_id``.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from pastry_ref.check.apps import register_app_table
+from pastry_ref.errors import ScenarioFileError
 from pastry_ref.past.app import PastApp
 from pastry_ref.past.messages import Insert, LookupFile, Reclaim, file_id
 from pastry_ref.ring.ids import IdSpace
@@ -28,8 +28,6 @@ _KEYS = ("capacity", "capacities", "inserts", "lookups", "reclaims")
 
 
 def _err(where: str, key: str, expected: str, got: object) -> Exception:
-    from pastry_ref.check.scenario_file import ScenarioFileError  # lazily: no import cycle
-
     return ScenarioFileError(f"{where}: app.past.{key}: expected {expected}, got {got!r}")
 
 
@@ -130,8 +128,3 @@ def parse_past_table(
             )
         )
     return PastApp(capacity=capacity, capacities=capacities), tuple(requests)
-
-
-register_app_table("past", parse_past_table)
-
-import pastry_ref.past.invariants  # noqa: E402,F401  registers PAST's properties

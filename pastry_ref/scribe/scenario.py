@@ -1,7 +1,7 @@
 """The ``[app.scribe]`` table of a scenario file: SCRIBE's groups, client requests and anycast
 acceptors (docs/scenarios.md).
 
-Owns: ``parse_scribe_table``, registered as the ``scribe`` application table on import. Rule:
+Owns: ``parse_scribe_table``, run by ``pastry_ref.check.apps`` for ``[app.scribe]``. Rule:
 every bad value is one ``ScenarioFileError`` naming ``app.scribe.KEY`` and the expected form.
 
     [app.scribe]
@@ -19,10 +19,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-import pastry_ref.scribe.invariants  # noqa: F401  registers the SCRIBE properties
 from pastry_ref.app.api import App
-from pastry_ref.check.apps import register_app_table
-from pastry_ref.errors import shown
+from pastry_ref.errors import ScenarioFileError, shown
 from pastry_ref.ring.ids import IdSpace
 from pastry_ref.scribe.app import ScribeApp
 from pastry_ref.scribe.messages import (
@@ -40,8 +38,6 @@ _KEYS = ("groups", "create", "subscribe", "unsubscribe", "publish", "anycast", "
 
 
 def _error(where: str, key: str, expected: str, got: object) -> Exception:
-    from pastry_ref.check.scenario_file import ScenarioFileError  # lazily: an import cycle
-
     return ScenarioFileError(f"{where}: app.scribe.{key}: expected {expected}, got {shown(got)}")
 
 
@@ -101,6 +97,3 @@ def parse_scribe_table(
         raise _error(where, "accepts", "a list of node ids", accepts_v)
     accepts = frozenset(_node(where, f"accepts[{i}]", v, space) for i, v in enumerate(accepts_v))
     return ScribeApp(accepts=accepts), tuple(requests)
-
-
-register_app_table("scribe", parse_scribe_table)
