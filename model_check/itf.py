@@ -188,7 +188,9 @@ def _read_regular_file(path: str | Path, what: str, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise ItfError(f"{path}: is a {_kind(info.st_mode)}; expected a regular {what}")
         if info.st_size > limit:
-            raise ItfError(f"{path}: {info.st_size:,} bytes; a {what} is at most {limit:,} bytes")
+            raise ItfError(
+                f"{path}: {info.st_size:,} bytes; an ITF file is at most {limit:,} bytes"
+            )
         # O_NONBLOCK: should the file have been swapped for a FIFO since the stat, the open
         # does not wait for a writer and the fstat below refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -203,7 +205,7 @@ def _read_regular_file(path: str | Path, what: str, limit: int) -> bytes:
             raise
         raise ItfError(f"{_show(str(path))}: cannot read the {what} ({e})") from None
     if len(data) > limit:
-        raise ItfError(f"{path}: more than {limit:,} bytes; a {what} is at most {limit:,} bytes")
+        raise ItfError(f"{path}: more than {limit:,} bytes; an ITF file is at most {limit:,} bytes")
     return data
 
 
@@ -294,12 +296,11 @@ class _Bad(Exception):
 def _check_doc(doc: object) -> None:
     if not isinstance(doc, dict):
         raise _Bad(
-            f"the top level: expected a JSON object with 'vars' and 'states', "
-            f"got a {_json_type(doc)}"
+            f"the top level: expected a JSON object with 'vars' and 'states', got {_json_type(doc)}"
         )
     meta = doc.get("#meta", {})
     if not isinstance(meta, dict):
-        raise _Bad(f"field '#meta': expected an object, got a {_json_type(meta)}")
+        raise _Bad(f"field '#meta': expected an object, got {_json_type(meta)}")
     vars_ = doc.get("vars")
     if not isinstance(vars_, list) or not all(isinstance(v, str) for v in vars_):
         raise _Bad("field 'vars': expected a list of variable names")
@@ -324,7 +325,7 @@ def _check_doc(doc: object) -> None:
             raise _Bad(f"{where}.{ACTION_TAKEN}: expected an action name (a string)")
         smeta = s.get("#meta", {})
         if not isinstance(smeta, dict):
-            raise _Bad(f"{where}.#meta: expected an object, got a {_json_type(smeta)}")
+            raise _Bad(f"{where}.#meta: expected an object, got {_json_type(smeta)}")
         action = smeta.get("action")
         if action is not None and not isinstance(action, str):
             raise _Bad(f"{where}.#meta.action: expected an action name (a string)")
@@ -338,19 +339,20 @@ def _check_doc(doc: object) -> None:
 
 
 def _json_type(v: object) -> str:
+    """What a JSON value is, with its article: "an array", "a string"."""
     if v is None:
-        return "null"
+        return "a null"
     for t, name in (
-        (bool, "boolean"),
-        (int, "integer"),
-        (float, "number"),
-        (str, "string"),
-        (list, "array"),
-        (dict, "object"),
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a number"),
+        (str, "a string"),
+        (list, "an array"),
+        (dict, "an object"),
     ):
         if isinstance(v, t):
             return name
-    return type(v).__name__
+    return f"a {type(v).__name__}"
 
 
 _FORMS = (
@@ -370,7 +372,7 @@ def _check_value(v: object, where: str, depth: int) -> None:
             _check_value(x, f"{where}[{i}]", depth + 1)
         return
     if not isinstance(v, dict):
-        raise _Bad(f"{where}: malformed ITF value: a {_json_type(v)}; expected {_FORMS}")
+        raise _Bad(f"{where}: malformed ITF value: {_json_type(v)}; expected {_FORMS}")
     special = [k for k in v if k.startswith("#")]
     if special:
         form = special[0]

@@ -321,9 +321,10 @@ def _config_error(e: PastryRefError, leaf_key: str) -> str:
 
 def _apps(
     where: str, table: object, bits: int, b: int
-) -> tuple[tuple[App, ...], tuple[tuple[int, Hashable], ...]]:
+) -> tuple[tuple[App, ...], tuple[tuple[int, Hashable], ...], list[str]]:
     """The ``[app]`` table: the lookup application, then one application per sub-table
-    (``[app.NAME]``, parsed by ``pastry_ref.check.apps``), with their client requests."""
+    (``[app.NAME]``, parsed by ``pastry_ref.check.apps``), with their client requests and, for
+    each request, the NAME of the table it comes from (for messages)."""
     if not isinstance(table, Mapping):
         raise _fail(where, "app", "a table of application tables", table)
     known = sorted(APP_TABLES)
@@ -338,15 +339,29 @@ def _apps(
     try:
         space = IdSpace(bits, b)
     except PastryRefError as e:
-        raise ScenarioFileError(f"{where}: {e}") from None
+        raise ScenarioFileError(f"{where}: {_config_error(e, 'leaf_set_size')}") from None
     apps: list[App] = [LookupApp()]
     requests: list[tuple[int, Hashable]] = []
+    sources: list[str] = []
     for name, parser in APP_TABLES.items():
         if name in table:
             app, reqs = parser(where, table[name], space)
             apps.append(app)
             requests.extend(reqs)
-    return tuple(apps), tuple(requests)
+            sources += [name] * len(reqs)
+    return tuple(apps), tuple(requests), sources
+
+
+def _request_error(e: PastryRefError, sources: list[str]) -> str:
+    """A ``WorldSpec`` message about ``requests[i]`` with the request named as the file names
+    it: ``app.past: request 2 (in the table's order): ...``."""
+    m = re.match(r"requests\[(\d+)\](.*)", str(e), re.DOTALL)
+    if m is None or int(m[1]) >= len(sources):
+        return str(e)
+    i = int(m[1])
+    name = sources[i]
+    j = i - sources.index(name)
+    return f"app.{name}: request {j} (in the table's order){m[2]}"
 
 
 def parse_scenario(
@@ -412,7 +427,7 @@ def parse_scenario(
     drops = _count(where, "network.drops", net.get("drops", 0), 0)
     duplicates = _count(where, "network.duplicates", net.get("duplicates", 0), 0)
 
-    apps, app_requests = _apps(where, data.get("app", {}), bits, b)
+    apps, app_requests, sources = _apps(where, data.get("app", {}), bits, b)
 
     combos = list(itertools.product(joins, timer_list))
 
@@ -473,7 +488,7 @@ def parse_scenario(
                 app_requests,
             )
         except PastryRefError as e:
-            raise ScenarioFileError(f"{where}: {e}") from None
+            raise ScenarioFileError(f"{where}: {_request_error(e, sources)}") from None
         chosen = properties(prop_names)
         scenario_name = f"{name}/{suffix}" if suffix else name
 

@@ -37,6 +37,15 @@ RULE_TEXT = {
 }
 
 
+def _integer(text: str) -> int:
+    """An option's integer: ASCII digits with an optional sign, at most 30 characters (so the
+    message about a bad value stays short and no huge number is ever parsed)."""
+    body = text.strip().removeprefix("-").removeprefix("+")
+    if not (body.isascii() and body.isdigit() and len(text) <= 30):
+        raise argparse.ArgumentTypeError(f"expected an integer, got {shown(text)}")
+    return int(text)
+
+
 def add_command(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "demo",
@@ -44,16 +53,19 @@ def add_command(sub: Any) -> None:
         description="Build a ring from the oracle's ideal tables and route a key through it.",
     )
     p.add_argument(
-        "--nodes", type=int, default=1000, help=f"ring size, 1..{MAX_NODES:,} (default 1000)"
+        "--nodes", type=_integer, default=1000, help=f"ring size, 1..{MAX_NODES:,} (default 1000)"
     )
-    p.add_argument("--seed", type=int, default=2001, help="seed for ids and positions, >= 0")
+    p.add_argument("--seed", type=_integer, default=2001, help="seed for ids and positions, >= 0")
     p.add_argument("--key", default="pastry_ref demo key", help="name hashed to the key (SHA-1)")
     p.add_argument(
-        "--lookups", type=int, default=1000, help="random routes for the summary (default 1000)"
+        "--lookups",
+        type=_integer,
+        default=1000,
+        help="random routes for the summary (default 1000)",
     )
     p.add_argument(
         "--joins",
-        type=int,
+        type=_integer,
         default=300,
         help=f"ring size built by joins (part 2), 1..{MAX_JOINS:,} (default 300)",
     )

@@ -205,8 +205,8 @@ class IdSpace:
         post: not (__return__ and self.closer(b, a, key))
         post: (a != b) == (__return__ or self.closer(b, a, key))
         """
-        if type(b) is not int or b >> self.bits:
-            self.check(b, "b")
+        if type(a) is not int or type(b) is not int or (a | b) >> self.bits:
+            self._refuse(a, "a", b, "b")
         return self.closeness(a, key) < self.closeness(b, key)
 
     def closest(self, key: int, nodes: Iterable[int]) -> int:
