@@ -12,8 +12,9 @@ What is asserted, precisely:
 - exit code 2 exactly when the loader refuses the file (``load_scenario_file`` raises
   ``ScenarioFileError``; ``load_itf`` or ``replay_itf`` raises ``ItfError``), and then stderr is
   one error line (besides ``note:`` lines) that names the file and a line or a field;
-- otherwise the file was valid after all: a scenario runs (``--max-states 60``) and exits 0, 1
-  or 3; a trace replays and exits 0 when the replay reproduces every state, 1 when it does not.
+- otherwise the file was valid after all: a scenario runs (``--max-states 60 --max-seconds 5``)
+  and exits 0, 1 or 3; a trace replays and exits 0 when the replay reproduces every state, 1
+  when it does not.
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ def test_mutated_scenario_files_exit_2_with_one_line_or_run(
     except ScenarioFileError:
         valid = False
     capsys.readouterr()
-    code = main(["check", str(path), "--max-states", MAX_STATES])
+    code = main(["check", str(path), "--max-states", MAX_STATES, "--max-seconds", "5"])
     out, err = capsys.readouterr()
     event(f"exit {code}")
     assert "Traceback" not in err + out

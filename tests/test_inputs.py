@@ -287,6 +287,17 @@ def test_bad_scenario_files_are_refused_naming_the_key(
     one_error_line(err, str(path), needle)
 
 
+def test_an_application_request_is_named_by_its_table(tmp_path: Path) -> None:
+    text = (SCENARIO_DIR / "past-insert-and-lookup.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, text.replace("lookups = [{origin = 95,", "lookups = [{origin = 96,"))
+    with pytest.raises(ScenarioFileError) as info:
+        load_scenario_file(path)
+    assert str(info.value) == (
+        f"{path}: app.past: request 1 (in the table's order): origin 96 is not a node of the "
+        "scenario"
+    )
+
+
 def test_bytes_that_are_not_utf8_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bin.toml"
     path.write_bytes(b'name = "x"\n[space]\nbits = \xff\n')
