@@ -304,8 +304,9 @@ def test_NoStuckMessages_names_every_message_left() -> None:
 
 
 def test_properties_package_every_name() -> None:
-    """Every name of spec/invariants.md is a property, in the default order."""
-    assert inv.property_names() == (
+    """Every Pastry name of spec/invariants.md is a property, in the default order, before
+    the applications' (PAST's, SCRIBE's)."""
+    assert inv.PASTRY_PROPERTIES == (
         "LSetInv",
         "RoutingTablePrefix",
         "HalfNeighbor",
@@ -319,7 +320,10 @@ def test_properties_package_every_name() -> None:
         "AllReady",
         "NoStuckMessages",
     )
-    assert [p.name for p in properties()] == list(inv.property_names())
+    names = inv.property_names()
+    assert names[: len(inv.PASTRY_PROPERTIES)] == inv.PASTRY_PROPERTIES
+    assert {"NoOverCapacity", "NoParentCycle"} <= set(names)  # check/ registered the apps'
+    assert [p.name for p in properties()] == list(names)
 
 
 # ============================================================================================

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import attrs
 
 import model_check as mc
+import pastry_ref.check.apps  # noqa: F401  (registers the applications' properties first)
 from model_check import BaseModel, Property
 from pastry_ref.errors import BadInput
 from pastry_ref.node.state import NodeState, Status

@@ -37,6 +37,7 @@ __all__ = [
     "CONVERGENCE_PROPERTIES",
     "EXHAUSTIVE_KEYS_MAX_BITS",
     "INVARIANTS",
+    "PASTRY_PROPERTIES",
     "SAFETY_PROPERTIES",
     "TRANSITION_PROPERTIES",
     "Violation",
@@ -328,6 +329,11 @@ CONVERGENCE_PROPERTIES: dict[str, tuple[Callable[[World], list[Violation]], tupl
 SAFETY_PROPERTIES: tuple[str, ...] = (*INVARIANTS, *TRANSITION_PROPERTIES)
 """The Pastry state and transition properties: the ones partial-order reduction may apply to."""
 
+PASTRY_PROPERTIES: tuple[str, ...] = (*SAFETY_PROPERTIES, *CONVERGENCE_PROPERTIES)
+"""Pastry's own properties, in the default order; applications' come after them."""
+
+_APP_PROPERTIES: list[str] = []
+
 TransitionCheck = Callable[[World, WorldAction, World], list[Violation]]
 
 
@@ -343,6 +349,7 @@ def register_property(
     naming some of ALL_CHECKS, convergence to ``state`` holding. A name is registered once."""
     if name in property_names():
         raise ValueError(f"property {name!r} is registered already")
+    _APP_PROPERTIES.append(name)
     if transition is not None:
         TRANSITION_PROPERTIES[name] = transition
     elif state is not None and convergence:
@@ -356,8 +363,11 @@ def register_property(
 
 
 def property_names() -> tuple[str, ...]:
-    """Every property name a scenario may ask for, in the default order."""
-    return (*INVARIANTS, *TRANSITION_PROPERTIES, *CONVERGENCE_PROPERTIES)
+    """Every property name a scenario may ask for, in the default order: Pastry's, then the
+    applications' in the order they were registered (``pastry_ref.check`` registers them all
+    when it is imported, so a scenario's default property list does not depend on what else
+    was imported)."""
+    return (*PASTRY_PROPERTIES, *_APP_PROPERTIES)
 
 
 def statement(fn: Callable[..., object]) -> str:
