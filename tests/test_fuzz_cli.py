@@ -32,9 +32,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from model_check import ItfError, load_itf, replay_itf
-from model_check.registry import resolve
+from model_check.registry import load_providers, resolve
 from pastry_ref.check.scenario_file import ScenarioFileError, load_scenario_file
-from pastry_ref.check.scenarios import shipped_scenario_files
 from pastry_ref.cli.main import main
 from pastry_ref.errors import InputNote
 
@@ -42,7 +41,11 @@ SCENARIO_EXAMPLES = 300
 ITF_EXAMPLES = 200
 MAX_STATES = "60"
 ITF_SCENARIO = "join/one-into-one/paper"
-SHIPPED = {p.name: p.read_text(encoding="utf-8") for p in shipped_scenario_files()}
+# Read from the folder, not through pastry_ref.check.scenarios: importing that registers every
+# shipped scenario while the tests are collected, and the engine's tests parametrize over the
+# registry.
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "pastry_ref" / "check" / "scenarios"
+SHIPPED = {p.name: p.read_text(encoding="utf-8") for p in sorted(SCENARIO_DIR.glob("*.toml"))}
 PROPERTY_NAMES = ["LSetInv", "Consistency", "CorrectDelivery", "Converged", "AllReady"]
 KEYS = [
     "name", "description", "space", "bits", "b", "leaf_set_size", "leaf_set", "neighborhood",
@@ -257,6 +260,7 @@ def test_mutated_scenario_files_exit_2_with_one_line_or_run(
 
 @pytest.fixture(scope="module")
 def itf_seed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    load_providers()  # registers ITF_SCENARIO, for resolve()
     path = tmp_path_factory.mktemp("itf") / "paper.itf.json"
     assert main(["check", ITF_SCENARIO, "--itf", str(path)]) == 1
     doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
