@@ -13,6 +13,7 @@ never a traceback: ``BadInput`` and the engine's errors ``pastry-ref: error: ...
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import warnings
 from collections.abc import Sequence
@@ -34,6 +35,11 @@ EXIT_BAD_INPUT = 2
 EXIT_INCOMPLETE = 3
 
 
+# The subcommands of pastry_ref itself: each is a module of pastry_ref.cli with
+# ``add_command(subparsers)``. The engine's ``check`` is added after them.
+_COMMANDS: tuple[str, ...] = ("demo",)
+
+
 class _Parser(argparse.ArgumentParser):
     """Bad usage is one line on stderr and exit code 2 (argparse would add the usage text)."""
 
@@ -47,9 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
 
-    from pastry_ref.cli import demo
-
-    demo.add_command(sub)
+    for name in _COMMANDS:
+        importlib.import_module(f"pastry_ref.cli.{name}").add_command(sub)
 
     try:
         from model_check import cli as mc_cli
