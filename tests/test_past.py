@@ -350,6 +350,22 @@ def test_app_past_table_refuses_bad_input(tmp_path: Path) -> None:
         load_scenario_file(f)
 
 
+def test_R_PAST_2_k_beyond_the_bound_is_a_load_time_error(tmp_path: Path) -> None:
+    """The [app.past] parser sees the scenario's Config: k = 3 with L = 2 (bound 2) is refused,
+    naming the file, the field and the leaf-set size; k = 2 loads."""
+    base = (SCENARIOS / "past-insert-and-lookup.toml").read_text()
+    assert "leaf_set_size = 2" in base and "k = 2" in base
+    f = tmp_path / "kbound.toml"
+    f.write_text(base.replace("k = 2", "k = 3"))
+    with pytest.raises(ScenarioFileError) as err:
+        load_scenario_file(f)
+    msg = str(err.value)
+    assert "kbound.toml" in msg and "app.past.inserts[0].k" in msg
+    assert "1..2" in msg and "space.leaf_set_size = 2" in msg and "got 3" in msg
+    f.write_text(base.replace("leaf_set_size = 2", "leaf_set_size = 4").replace("k = 2", "k = 3"))
+    assert load_scenario_file(f)
+
+
 # -- scenario files ----------------------------------------------------------------------------
 PAST_FILES = sorted(p.name for p in SCENARIOS.glob("past-*.toml"))
 

@@ -45,7 +45,6 @@ from pastry_ref.check.apps import APP_TABLES
 from pastry_ref.check.model import PastryModel, properties
 from pastry_ref.errors import InputNote, PastryRefError, ScenarioFileError, shown
 from pastry_ref.ring.config import Config, JoinProtocol
-from pastry_ref.ring.ids import IdSpace
 from pastry_ref.system import NetworkModel, TimerSemantics, WorldSpec
 from pastry_ref.system.invariants import property_names
 
@@ -320,11 +319,12 @@ def _config_error(e: PastryRefError, leaf_key: str) -> str:
 
 
 def _apps(
-    where: str, table: object, bits: int, b: int
+    where: str, table: object, config: Config
 ) -> tuple[tuple[App, ...], tuple[tuple[int, Hashable], ...], list[str]]:
     """The ``[app]`` table: the lookup application, then one application per sub-table
-    (``[app.NAME]``, parsed by ``pastry_ref.check.apps``), with their client requests and, for
-    each request, the NAME of the table it comes from (for messages)."""
+    (``[app.NAME]``, parsed by ``pastry_ref.check.apps`` with the scenario's protocol Config),
+    with their client requests and, for each request, the NAME of the table it comes from (for
+    messages)."""
     if not isinstance(table, Mapping):
         raise _fail(where, "app", "a table of application tables", table)
     known = sorted(APP_TABLES)
@@ -336,16 +336,12 @@ def _apps(
             )
         if not isinstance(table[name], Mapping):
             raise _fail(where, f"app.{name}", "a table", table[name])
-    try:
-        space = IdSpace(bits, b)
-    except PastryRefError as e:
-        raise ScenarioFileError(f"{where}: {_config_error(e, 'leaf_set_size')}") from None
     apps: list[App] = [LookupApp()]
     requests: list[tuple[int, Hashable]] = []
     sources: list[str] = []
     for name, parser in APP_TABLES.items():
         if name in table:
-            app, reqs = parser(where, table[name], space)
+            app, reqs = parser(where, table[name], config)
             apps.append(app)
             requests.extend(reqs)
             sources += [name] * len(reqs)
@@ -427,7 +423,11 @@ def parse_scenario(
     drops = _count(where, "network.drops", net.get("drops", 0), 0)
     duplicates = _count(where, "network.duplicates", net.get("duplicates", 0), 0)
 
-    apps, app_requests, sources = _apps(where, data.get("app", {}), bits, b)
+    try:  # the applications see the first variant's Config (the variants differ in join only)
+        app_config = Config.make(bits, b, leaf, hood, joins[0], hop_acks, probe_retry)
+    except PastryRefError as e:
+        raise ScenarioFileError(f"{where}: {_config_error(e, leaf_key)}") from None
+    apps, app_requests, sources = _apps(where, data.get("app", {}), app_config)
 
     combos = list(itertools.product(joins, timer_list))
 

@@ -2,7 +2,8 @@
 
 Owns: ``parse_past_table`` (``pastry_ref.check.apps`` runs it for ``[app.past]``).
 Rule: bad input raises ``ScenarioFileError`` naming ``app.past.KEY``; the file id of a lookup or
-reclaim may be given as ``file = [name, owner]`` (salt 0, R-PAST-1) or as ``file_id``.
+reclaim may be given as ``file = [name, owner]`` (salt 0, R-PAST-1) or as ``file_id``; an insert's
+``k`` must satisfy 1 <= k <= L/2 + 1 for the scenario's leaf-set size (R-PAST-2).
 
     [app.past]
     capacity = 100                       # every node's storage (units)
@@ -18,8 +19,9 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from pastry_ref.errors import ScenarioFileError
-from pastry_ref.past.app import PastApp
+from pastry_ref.past.app import PastApp, k_bound
 from pastry_ref.past.messages import Insert, LookupFile, Reclaim, file_id
+from pastry_ref.ring.config import Config
 from pastry_ref.ring.ids import IdSpace
 
 __all__ = ["parse_past_table"]
@@ -34,6 +36,14 @@ def _err(where: str, key: str, expected: str, got: object) -> Exception:
 def _int(where: str, key: str, v: object, low: int = 0) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or v < low:
         raise _err(where, key, f"an integer >= {low}", v)
+    return v
+
+
+def _k(where: str, key: str, v: object, bound: int, leaf: int) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= bound:
+        raise _err(
+            where, key, f"an integer in 1..{bound} (k <= L/2 + 1, space.leaf_set_size = {leaf})", v
+        )
     return v
 
 
@@ -68,9 +78,11 @@ def _fid(where: str, key: str, e: Mapping[str, Any], space: IdSpace) -> int:
 
 
 def parse_past_table(
-    where: str, table: Mapping[str, Any], space: IdSpace
+    where: str, table: Mapping[str, Any], config: Config
 ) -> tuple[PastApp, tuple[tuple[int, Hashable], ...]]:
     """``[app.past]`` → (the PAST application every host runs, its client requests)."""
+    space = config.space
+    bound = k_bound(config)
     for k in table:
         if k not in _KEYS:
             raise _err(where, str(k), f"one of {list(_KEYS)}", k)
@@ -97,7 +109,7 @@ def parse_past_table(
                 Insert(
                     name=_str(where, f"{key}.name", e.get("name")),
                     owner=_str(where, f"{key}.owner", e.get("owner")),
-                    k=_int(where, f"{key}.k", e.get("k"), 1),
+                    k=_k(where, f"{key}.k", e.get("k"), bound, config.leaf_set_size),
                     size=_int(where, f"{key}.size", e.get("size")),
                     content=_str(where, f"{key}.content", e.get("content", "")),
                 ),

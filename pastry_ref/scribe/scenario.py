@@ -21,6 +21,7 @@ from typing import Any
 
 from pastry_ref.app.api import App
 from pastry_ref.errors import ScenarioFileError, shown
+from pastry_ref.ring.config import Config
 from pastry_ref.ring.ids import IdSpace
 from pastry_ref.scribe.app import ScribeApp
 from pastry_ref.scribe.messages import (
@@ -48,10 +49,11 @@ def _node(where: str, key: str, v: object, space: IdSpace) -> int:
 
 
 def parse_scribe_table(
-    where: str, table: Mapping[str, Any], space: IdSpace
+    where: str, table: Mapping[str, Any], config: Config
 ) -> tuple[App, tuple[tuple[int, Hashable], ...]]:
     """(the SCRIBE application, its client requests in the table's order: create, subscribe,
     unsubscribe, publish, anycast)."""
+    space = config.space
     for k in table:
         if k not in _KEYS:
             raise _error(where, str(k), f"one of {', '.join(_KEYS)}", k)
