@@ -285,10 +285,16 @@ class World:
         armed = (*armed[:i], result.timers, *armed[i + 1 :])
         net = list(network)
         replies = self.replies
+        new_replies = [(node_id, e) for e in result.effects if isinstance(e, Reply)]
+        if new_replies:
+            # insort, not sorted(): the same order (after equal keys, as a stable sort puts a
+            # new entry), but the key is computed for log R replies, not all R (bench_scribe)
+            ordered = list(replies)
+            for entry in new_replies:
+                bisect.insort(ordered, entry, key=_reply_order)
+            replies = tuple(ordered)
         for effect in result.effects:
-            if isinstance(effect, Reply):
-                replies = tuple(sorted((*replies, (node_id, effect)), key=_reply_order))
-            elif isinstance(effect, Send):
+            if isinstance(effect, Send):
                 self._index(effect.dest)  # refuses a destination outside the world
                 if self.down and self.is_down(effect.dest):
                     continue
