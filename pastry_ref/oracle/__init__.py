@@ -1,7 +1,12 @@
-"""Global-knowledge answers: the root of a key, ideal leaf sets and tables, routing-table
-judging. For our own checks and for judging other implementations.
+"""Global-knowledge answers and the judge of other implementations.
+
+``ideal``: the oracle as functions of a live set (root, ideal leaf set and tables, routing-table
+check). ``ring``: the ring judge built once (``Ring``). ``hexids``: hex ids with width checks.
+``tables``: foreign tables (``ForeignTables``, ``Layout``) and their judges. ``trace``: the trace
+format (spec/trace-format.md): events, ``load_trace``, ``TraceWriter``.
 """
 
+from pastry_ref.oracle.hexids import format_hex_id, hex_width, parse_hex_id
 from pastry_ref.oracle.ideal import (
     TableViolation,
     check_routing_table,
@@ -11,12 +16,42 @@ from pastry_ref.oracle.ideal import (
     root,
     root_candidates,
 )
+from pastry_ref.oracle.ring import TIE_RULES, LeafHalves, Ring, TieRule
+from pastry_ref.oracle.tables import (
+    ForeignTables,
+    Layout,
+    TableMeasures,
+    judge_leaf_set,
+    judge_routing_table,
+    leaf_set_shape,
+)
+from pastry_ref.oracle.trace import Trace, TraceFormatError, TraceWriter, iter_trace, load_trace
+from pastry_ref.oracle.verdict import RuleViolation
 
 __all__ = [
+    "TIE_RULES",
+    "ForeignTables",
+    "LeafHalves",
+    "Layout",
+    "Ring",
+    "RuleViolation",
+    "TableMeasures",
     "TableViolation",
+    "TieRule",
+    "Trace",
+    "TraceFormatError",
+    "TraceWriter",
     "check_routing_table",
+    "format_hex_id",
+    "hex_width",
     "ideal_leaf_set",
     "ideal_tables",
+    "iter_trace",
+    "judge_leaf_set",
+    "judge_routing_table",
+    "leaf_set_shape",
+    "load_trace",
+    "parse_hex_id",
     "replica_set",
     "root",
     "root_candidates",
