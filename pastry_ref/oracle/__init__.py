@@ -31,8 +31,8 @@ from pastry_ref.oracle.verdict import RuleViolation
 __all__ = [
     "TIE_RULES",
     "ForeignTables",
-    "LeafHalves",
     "Layout",
+    "LeafHalves",
     "Ring",
     "RuleViolation",
     "TableMeasures",
