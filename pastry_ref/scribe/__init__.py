@@ -4,7 +4,7 @@ Pastry, as a pure application on the Common API seam.
 Owns: the package's public names. Spec: spec/scribe.md; properties: spec/invariants.md (SCRIBE).
 """
 
-from pastry_ref.scribe.app import GroupState, ScribeApp
+from pastry_ref.scribe.app import GroupState, RootRecord, ScribeApp
 from pastry_ref.scribe.messages import (
     Anycast,
     AnycastAccepted,
@@ -14,10 +14,16 @@ from pastry_ref.scribe.messages import (
     Create,
     CreateMsg,
     Delivered,
+    HandDown,
+    Heartbeat,
+    HeartbeatAck,
+    HeartbeatDue,
     MulticastMsg,
     ParentTimeout,
     Publish,
     PublishMsg,
+    RootIs,
+    RootMirror,
     Subscribe,
     SubscribeAck,
     SubscribeMsg,
@@ -36,10 +42,17 @@ __all__ = [
     "CreateMsg",
     "Delivered",
     "GroupState",
+    "HandDown",
+    "Heartbeat",
+    "HeartbeatAck",
+    "HeartbeatDue",
     "MulticastMsg",
     "ParentTimeout",
     "Publish",
     "PublishMsg",
+    "RootIs",
+    "RootMirror",
+    "RootRecord",
     "ScribeApp",
     "Subscribe",
     "SubscribeAck",

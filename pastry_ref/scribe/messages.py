@@ -1,12 +1,13 @@
-"""SCRIBE's vocabulary: client requests, the payloads it routes or sends, its timer, its replies.
+"""SCRIBE's vocabulary: client requests, the payloads it routes or sends, its timers, its replies.
 
 Owns: the request types (``Create``, ``Subscribe``, ``Unsubscribe``, ``Publish``, ``Anycast``:
 World actions are named after them), the payloads (``CreateMsg``, ``SubscribeMsg``,
-``SubscribeAck``, ``UnsubscribeMsg``, ``PublishMsg``, ``MulticastMsg``, ``AnycastMsg``), the
-timer ``ParentTimeout`` and the responses (``Delivered``, ``AnycastAccepted``,
-``AnycastFailed``) and ``group_id`` (R-SCRIBE-1). Rule 1: one concept, one name: a request and
-the payload it starts never share a name. Rule 2: payload fields are ints, strings and tuples
-(the World orders in-flight messages by them).
+``SubscribeAck``, ``UnsubscribeMsg``, ``PublishMsg``, ``MulticastMsg``, ``AnycastMsg``,
+``HandDown``, ``RootMirror``, ``RootIs``, ``Heartbeat``, ``HeartbeatAck``), the timers
+(``ParentTimeout``, ``ChildTimeout``, ``HeartbeatDue``) and the responses (``Delivered``,
+``AnycastAccepted``, ``AnycastFailed``) and ``group_id`` (R-SCRIBE-1). Rule 1: one concept, one
+name: a request and the payload it starts never share a name. Rule 2: payload fields are ints,
+strings, None and tuples (the World orders in-flight messages by them).
 """
 
 from __future__ import annotations
@@ -24,10 +25,16 @@ __all__ = [
     "Create",
     "CreateMsg",
     "Delivered",
+    "HandDown",
+    "Heartbeat",
+    "HeartbeatAck",
+    "HeartbeatDue",
     "MulticastMsg",
     "ParentTimeout",
     "Publish",
     "PublishMsg",
+    "RootIs",
+    "RootMirror",
     "Subscribe",
     "SubscribeAck",
     "SubscribeMsg",
@@ -120,10 +127,13 @@ class UnsubscribeMsg:
 
 @attrs.frozen(slots=True, kw_only=True)
 class PublishMsg:
-    """Routed toward ``group``: the root numbers ``event`` and multicasts it (R-SCRIBE-7)."""
+    """Routed toward ``group`` (or sent straight to a cached root): the root numbers ``event``
+    and multicasts it (R-SCRIBE-7); ``origin``, with root caching on, is the publisher that
+    wants the root's address (R-SCRIBE-15)."""
 
     group: int
     event: str
+    origin: int | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -147,7 +157,53 @@ class AnycastMsg:
     to_visit: tuple[int, ...] = ()
 
 
-# -- timer -------------------------------------------------------------------------------------
+@attrs.frozen(slots=True, kw_only=True)
+class HandDown:
+    """Direct, parent to one of its children: take ``child`` (with its ``seq``) in my place;
+    ``path`` are the nodes that handed it down so far, never handed to again (R-SCRIBE-13)."""
+
+    group: int
+    child: int
+    seq: int
+    path: tuple[int, ...]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RootMirror:
+    """Direct, root to the nodes next closest to ``group``: the group's record (its root, the
+    events numbered, whether it was created), kept for failover (R-SCRIBE-14)."""
+
+    group: int
+    root: int
+    seq: int
+    created: bool
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RootIs:
+    """Direct, root to a publisher: ``root`` holds ``group``; cache it (R-SCRIBE-15)."""
+
+    group: int
+    root: int
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Heartbeat:
+    """Direct, parent to child: no event flowed for a period, I am alive (R-SCRIBE-16)."""
+
+    group: int
+    parent: int
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class HeartbeatAck:
+    """Direct, child to parent: the answer to a ``Heartbeat`` (R-SCRIBE-16)."""
+
+    group: int
+    child: int
+
+
+# -- timers ------------------------------------------------------------------------------------
 @attrs.frozen(slots=True)
 class ParentTimeout:
     """Armed at a node that has a parent in ``group``: firing means the parent was silent for a
@@ -163,6 +219,14 @@ class ChildTimeout:
 
     group: int
     child: int
+
+
+@attrs.frozen(slots=True)
+class HeartbeatDue:
+    """Armed at a node with children in ``group`` when heartbeats are on: firing means a
+    heartbeat period ended (R-SCRIBE-16)."""
+
+    group: int
 
 
 # -- responses (recorded as Reply effects, ghost history) --------------------------------------
