@@ -1,0 +1,26 @@
+"""Broken node: its leaf set keeps one member too many: the next known node clockwise beyond
+the right half is kept (and reported) as an (L/2 + 1)-th member. Everything else is our
+node."""
+
+from __future__ import annotations
+
+from pastry_ref.conform.node_server import Behaviour, serve
+from pastry_ref.node.state import NodeState
+
+
+class LeafSetExtra(Behaviour):
+    def leaf_set_report(self, node: NodeState) -> dict[str, list[int]]:
+        report = super().leaf_set_report(node)
+        space = node.config.space
+        members = node.leaf_set.members()
+        beyond = sorted(
+            (n for n in node.known() if n not in members),
+            key=lambda n: space.cw_distance(node.id, n),
+        )
+        if beyond and len(report["right"]) == node.config.half:
+            report["right"] = [*report["right"], beyond[0]]
+        return report
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve(LeafSetExtra()))
