@@ -12,12 +12,14 @@ Rule: pure arithmetic on trusted ids; ``closer(a, b, key)`` is the tie rule in u
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from pastry_ref.ring.ids import IdSpace
 
 __all__ = [
     "EXHAUSTIVE_KEYS_MAX_BITS",
     "Arc",
+    "TieWinner",
     "arc_gaps",
     "arc_within",
     "critical_keys",
@@ -31,19 +33,40 @@ EXHAUSTIVE_KEYS_MAX_BITS = 12
 
 Arc = tuple[int, int]  # (first key, number of keys), clockwise
 Closer = Callable[[int, int, int], bool]
+TieWinner = Literal["clockwise", "counterclockwise", "node"]
 
 
-def delivery_arc(space: IdSpace, node: int, left: int, right: int, closer: Closer) -> Arc:
+def delivery_arc(
+    space: IdSpace,
+    node: int,
+    left: int,
+    right: int,
+    closer: Closer,
+    tie: TieWinner | None = None,
+) -> Arc:
     """The keys ``node`` delivers when ``left`` and ``right`` are its nearest leaf-set members
     on each side: those it is closer to (``closer(node, other, key)``) than both.
 
+    ``tie`` (optional) says what ``closer`` does on an exact distance tie, so that a gap of at
+    most half the ring is computed in O(1) instead of by binary search: ``"clockwise"`` (the
+    node clockwise of the key wins, R-ID-5), ``"counterclockwise"``, or ``"node"`` (``node``
+    wins every tie: the keys it *may* deliver when either tie rule is accepted).
+
     >>> s = IdSpace(8, 4)
     >>> delivery_arc(s, 0x40, 0x20, 0x60, s.closer)  # ties at 0x30 and 0x50 go clockwise
+    (48, 32)
+    >>> delivery_arc(s, 0x40, 0x20, 0x60, s.closer, tie="clockwise")
     (48, 32)
     """
     n, size = node, space.size
 
     def reach(other: int, gap: int, sign: int) -> int:
+        if tie is not None and gap <= size // 2:
+            # Offset x from n toward other: n is at distance x, other at gap - x; on a tie
+            # (x = gap / 2) the node on the clockwise side of the key wins under "clockwise":
+            # other when it lies clockwise (sign +1), n when it lies counter-clockwise.
+            n_wins_tie = tie == "node" or (tie == "clockwise") == (sign < 0)
+            return gap // 2 if n_wins_tie else (gap - 1) // 2
         lo, hi = 0, gap  # n wins at distance lo from itself, loses at hi (other sits there)
         while hi - lo > 1:
             mid = (lo + hi) // 2

@@ -59,9 +59,11 @@ class Ring:
     ids: tuple[int, ...]
     tie_rule: TieRule = "either"
     live: frozenset[int] = attrs.field(init=False, eq=False, repr=False)
+    size: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "live", frozenset(self.ids))
+        object.__setattr__(self, "size", self.space.size)
 
     @classmethod
     def build(cls, space: IdSpace, live_ids: Iterable[int], tie_rule: str = "either") -> Ring:
@@ -85,7 +87,7 @@ class Ring:
     def closeness(self, node: int, key: int) -> tuple[int, int]:
         """Sort key by closeness to ``key``: ring distance, then the tie rule (``either`` and
         ``clockwise``: ours, R-ID-5; ``counterclockwise``: the node counter-clockwise wins)."""
-        size = self.space.size
+        size = self.size
         cw = (node - key) % size
         d = min(cw, size - cw)
         return (d, cw) if self.tie_rule != "counterclockwise" else (d, (key - node) % size)

@@ -13,6 +13,7 @@ Rule: ids are trusted; with ``tie_rule="either"`` both nodes of an exact tie cou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -145,20 +146,44 @@ def judge_step(
     return None  # R-ROUTE-4: no rule forwards, the node is the root it knows
 
 
+@attrs.frozen(slots=True)
+class _View:
+    """What ``choose`` reads of one node's tables, derived once."""
+
+    ccw_edge: int
+    cw_edge: int
+    overlap: bool
+    leaf: tuple[int, ...]  # owner and members
+    known: tuple[int, ...]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _view(tables: ForeignTables, size: int) -> _View:
+    owner, left, right = tables.owner, tables.left, tables.right
+    return _View(
+        max(((owner - n) % size for n in left), default=0),
+        max(((n - owner) % size for n in right), default=0),
+        bool(set(left) & set(right)),
+        tuple({owner, *left, *right}),
+        tuple(tables.known()),
+    )
+
+
 def choose(ring: Ring, key: int, tables: ForeignTables) -> int | None:
     """A permitted decision over ``tables``: the node to forward to (the permitted one
     closest to the key), or None to deliver (R-ROUTE-1..4 with our choices)."""
-    space, node = ring.space, tables.owner
+    space, node, size = ring.space, tables.owner, ring.size
+    view = _view(tables, size)
     rank: Callable[[int], tuple[int, int]] = lambda n: ring.closeness(n, key)  # noqa: E731
-    if covers(ring, node, tables.left, tables.right, key):
-        best = min({node, *tables.left, *tables.right}, key=rank)
+    if view.overlap or (node - key) % size <= view.ccw_edge or (key - node) % size <= view.cw_edge:
+        best = min(view.leaf, key=rank)
         return None if best == node else best
     l = space.shared_prefix_len(key, node)  # noqa: E741 - the paper's name
     cell = [n for n in tables.cell(l, space.digit(key, l)) if n != node]
     if cell:
         return min(cell, key=rank)
     own = rank(node)
-    rare = [n for n in tables.known() if space.shared_prefix_len(n, key) >= l and rank(n) < own]
+    rare = [n for n in view.known if space.shared_prefix_len(n, key) >= l and rank(n) < own]
     return min(rare, key=rank) if rare else None
 
 

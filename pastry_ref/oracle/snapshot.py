@@ -76,7 +76,8 @@ def delivered_keys(ring: Ring, tables: ForeignTables) -> list[Arc]:
         def closer(a: int, b: int, key: int) -> bool:
             return ring.closeness(a, key) < ring.closeness(b, key)
 
-        return [delivery_arc(space, n, left, right, closer)]
+        tie = "clockwise" if ring.tie_rule == "either" else ring.tie_rule
+        return [delivery_arc(space, n, left, right, closer, tie)]
     if space.bits <= ENUMERATE_MAX_BITS:
         return runs(k for k in range(space.size) if choose(ring, k, tables) is None)
     keys = critical_keys(space, tables.known() | {n})
@@ -99,7 +100,8 @@ def _ideal_region(ring: Ring, node: int) -> Arc:
         def closer(a: int, b: int, key: int) -> bool:
             return ring.closeness(a, key) < ring.closeness(b, key)
 
-    return delivery_arc(space, node, near[0], near[1], closer)
+    tie = "node" if ring.tie_rule == "either" else ring.tie_rule
+    return delivery_arc(space, node, near[0], near[1], closer, tie)
 
 
 def _keys_text(ring: Ring, start: int, length: int) -> str:
@@ -131,14 +133,20 @@ def judge_snapshot(
     space = ring.space
     h = space.hex
     out: list[RuleViolation] = []
-    measures = TableMeasures()
     live_tables = {n: t for n, t in tables.items() if n in ring}
+    points = None
+    if coords is not None and all(n in coords for n in ring.ids):
+        points = [coords[n] for n in ring.ids]
+    fillable = filled = dead = 0
+    stretch: list[float] = []
     for n in sorted(live_tables):
         t = live_tables[n]
         out.extend(judge_leaf_set(ring, t.halves(), leaf_set_size))
-        rt_violations, m = judge_routing_table(ring, t, coords)
+        rt_violations, m = judge_routing_table(ring, t, coords, points=points)
         out.extend(rt_violations)
-        measures = measures + m
+        fillable, filled, dead = fillable + m.fillable, filled + m.filled, dead + m.dead
+        stretch.extend(m.stretch)
+    measures = TableMeasures(fillable, filled, dead, tuple(stretch))
     if len(live_tables) < len(ring) or not len(ring):
         return SnapshotReport(tuple(out), measures, False)
     owned = [(n, delivered_keys(ring, live_tables[n])) for n in ring.ids]

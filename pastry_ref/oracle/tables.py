@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Literal
 
 import attrs
@@ -76,7 +77,7 @@ class Layout:
         return tuple(out)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, cache_hash=True)
 class ForeignTables:
     """One node's tables as reported: leaf-set halves closest first (as given, right or wrong),
     the routing table in our layout (``rows[r][c]``: the nodes in cell (r, c); trailing rows may
@@ -279,16 +280,13 @@ class TableMeasures:
         )
 
 
-def _euclid(a: Sequence[float], b: Sequence[float]) -> float:
-    return math.dist(a, b)
-
-
 def judge_routing_table(
     ring: Ring,
     tables: ForeignTables,
     coords: Mapping[int, Sequence[float]] | None = None,
     *,
     ideal: bool = True,
+    points: Sequence[Sequence[float]] | None = None,
 ) -> tuple[tuple[RuleViolation, ...], TableMeasures]:
     """A routing table (any number of nodes per cell, already in our layout): every entry fits
     its cell and is not the owner (R-RT-1). With ``ideal``, the measures against ``ring``'s live
@@ -337,6 +335,10 @@ def judge_routing_table(
     fillable = filled = 0
     stretch: list[float] = []
     use_coords = coords is not None and owner in coords
+    pts: Sequence[Sequence[float]] = ()
+    if use_coords and coords is not None:
+        # ``points``: the coordinates of ring.ids, in order, when the caller has them already.
+        pts = points if points is not None else [coords[m] for m in ring.ids]
     for r in range(space.digits):
         own_digit = space.digit(owner, r)
         base_prefix = (owner >> (space.bits - r * space.b)) if r else 0
@@ -355,8 +357,8 @@ def judge_routing_table(
             filled += 1
             if use_coords and coords is not None:
                 here = coords[owner]
-                best = min(_euclid(here, coords[m]) for m in ring.ids[i:j])
-                got = min(_euclid(here, coords[m]) for m in entries)
+                best = min(map(math.dist, repeat(here, j - i), pts[i:j]))
+                got = min(math.dist(here, coords[m]) for m in entries)
                 stretch.append(got / best if best > 0 else (1.0 if got == 0 else math.inf))
         i, j = ring.prefix_block(owner, r + 1)
         if j - i <= (1 if owner in ring else 0):

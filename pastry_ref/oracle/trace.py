@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Literal
 
 import attrs
@@ -239,6 +240,16 @@ class _Reader:
         self.live: set[int] = set()
         self.routes: set[str] = set()
         self.last_time: float = 0.0
+        self.bits = 0
+        self.high_bits = False
+        self.hex_match: Callable[[str], object] = re.compile("").fullmatch
+
+    def set_header(self, header: Header) -> None:
+        self.header = header
+        self.bits = header.space.bits
+        self.high_bits = header.space.bits % 4 != 0  # a full-width hex id can exceed 2**bits
+        width = (header.space.bits + 3) // 4
+        self.hex_match = re.compile(f"[0-9a-fA-F]{{{width}}}").fullmatch
 
     def id_of(self, ln: _Line, value: object, field: str) -> int:
         assert self.header is not None
@@ -255,6 +266,11 @@ class _Reader:
             raise ln.fail(
                 f"field '{field}': expected a list of at most {MAX_IDS} hex ids, got {shown(value)}"
             )
+        match = self.hex_match
+        if all(type(v) is str and match(v) for v in value):
+            ids = tuple(int(v, 16) for v in value)
+            if not self.high_bits or all(not x >> self.bits for x in ids):
+                return ids
         return tuple(self.id_of(ln, v, f"'{field}[{i}]'") for i, v in enumerate(value))
 
     def tables(self, ln: _Line, obj: Mapping[str, Any], where: str, owner: int) -> ForeignTables:
@@ -394,10 +410,11 @@ class _Reader:
             raise ln.fail(f"field 'leaf_set_size': expected an even integer, got {leaf}")
         max_hops = ln.int_field("max_hops", 1, 1 << 30) if "max_hops" in obj else None
         impl = ln.text("implementation", 1000) if "implementation" in obj else None
-        self.header = Header(ln.no, 0, space, leaf, clock, tie, max_hops, impl)  # type: ignore[arg-type]
-        t = self.time(ln)
-        self.header = attrs.evolve(self.header, time=t)
-        return self.header
+        header = Header(ln.no, 0, space, leaf, clock, tie, max_hops, impl)  # type: ignore[arg-type]
+        self.set_header(header)
+        header = attrs.evolve(header, time=self.time(ln))
+        self.set_header(header)
+        return header
 
     def read_event(self, ln: _Line, kind: str, t: float) -> Event:
         obj, no = ln.obj, ln.no

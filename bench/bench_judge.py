@@ -1,0 +1,98 @@
+"""Benchmark: ``pastry-ref judge`` on a 1,000-node, 2,000-lookup trace.
+
+The trace is synthetic, not a run of our World: N random 160-bit ids (b = 4, L = 24, as the
+issue's FreePastry run) at random points of a 1,000 x 1,000 plane; every node's tables are the
+oracle's ideal ones under that metric (``ideal_tables``, M = 32); each lookup is a random key
+from a random origin, routed with our routing code (``follow``, ``next_hop`` at every node).
+The trace holds the joins (with coordinates), one quiescent mark, every node's snapshot, and
+the lookups' ``route`` / ``hop`` / ``deliver`` lines. Prints the trace's size, the time to
+write it, and the judge's time (load + judge, best of the runs) with the verdict; figures, never
+assertions. The issue's bound is 10 s.
+
+    .venv/bin/python bench/bench_judge.py [N [LOOKUPS [RUNS]]]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+
+from pastry_ref.oracle import ForeignTables, TraceWriter, ideal_tables
+from pastry_ref.oracle.judge import judge_trace
+from pastry_ref.ring.config import Config
+from pastry_ref.ring.ids import IdSpace
+from pastry_ref.ring.proximity import EuclideanPlane
+from pastry_ref.tables.routing import follow
+
+
+def write_trace(path: str, n: int, lookups: int, seed: int = 12) -> None:
+    rng = random.Random(seed)
+    space = IdSpace(160, 4)
+    config = Config(space, leaf_set_size=24, neighborhood_size=32)
+    chosen: set[int] = set()
+    while len(chosen) < n:
+        chosen.add(rng.randrange(space.size))
+    ids = sorted(chosen)
+    points = {i: (rng.uniform(0, 1000), rng.uniform(0, 1000)) for i in ids}
+    tables = ideal_tables(ids, config, EuclideanPlane(points))
+    t = 0
+    with open(path, "w", encoding="utf-8") as f:
+        w = TraceWriter(f, space, 24, tie_rule="clockwise", implementation="pastry_ref (ideal)")
+        for i in ids:
+            t += 1
+            w.joined(i, time=t, coords=points[i])
+        t += 1
+        w.quiescent(time=t)
+        for i in ids:
+            w.snapshot(ForeignTables.of(tables[i]), time=t)
+        for k in range(lookups):
+            key, origin = rng.randrange(space.size), rng.choice(ids)
+            route = follow(key, origin, tables)
+            t += 1
+            w.route(f"r{k}", key, origin, time=t)
+            nodes = route.nodes()
+            for a, b in zip(nodes, nodes[1:], strict=False):
+                t += 1
+                w.hop(f"r{k}", a, b, time=t)
+            t += 1
+            w.deliver(f"r{k}", route.delivered_at, time=t)
+
+
+def main(argv: list[str]) -> None:
+    n = int(argv[0]) if argv else 1000
+    lookups = int(argv[1]) if len(argv) > 1 else 2000
+    runs = int(argv[2]) if len(argv) > 2 else 3
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "trace.jsonl")
+        t0 = time.perf_counter()
+        write_trace(path, n, lookups)
+        wrote = time.perf_counter() - t0
+        size = os.path.getsize(path)
+        with open(path, encoding="utf-8") as f:
+            lines = sum(1 for _ in f)
+        print(
+            f"trace: {n} nodes, {lookups} lookups, {lines} lines, {size / 1e6:.1f} MB "
+            f"(written in {wrote:.1f} s)"
+        )
+        best = best_cpu = float("inf")
+        report = None
+        for _ in range(runs):
+            t0, c0 = time.perf_counter(), time.process_time()
+            report = judge_trace(path)
+            best = min(best, time.perf_counter() - t0)
+            best_cpu = min(best_cpu, time.process_time() - c0)
+        assert report is not None
+        m = report.measures
+        print(
+            f"judge: {best:.2f} s (best of {runs}), verdict {report.verdict}, "
+            f"{len(report.violations)} violations, {m.hops} hops judged "
+            f"({m.hops_judged_snapshot} against snapshots), {m.routes_followed} routes "
+            f"followed over the snapshot, completeness {m.tables.completeness:.1%}"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
