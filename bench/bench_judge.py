@@ -14,6 +14,7 @@ assertions. The issue's bound is 10 s.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import sys
@@ -54,7 +55,7 @@ def write_trace(path: str, n: int, lookups: int, seed: int = 12) -> None:
             t += 1
             w.route(f"r{k}", key, origin, time=t)
             nodes = route.nodes()
-            for a, b in zip(nodes, nodes[1:], strict=False):
+            for a, b in itertools.pairwise(nodes):
                 t += 1
                 w.hop(f"r{k}", a, b, time=t)
             t += 1
