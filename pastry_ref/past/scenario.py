@@ -1,4 +1,4 @@
-"""The ``[app.past]`` table of a scenario file: PAST's capacity and its client requests.
+"""The ``[app.past]`` table of a scenario file: PAST's storage settings and its client requests.
 
 Owns: ``parse_past_table`` (``pastry_ref.check.apps`` runs it for ``[app.past]``).
 Rule: bad input raises ``ScenarioFileError`` naming ``app.past.KEY``; the file id of a lookup or
@@ -8,6 +8,8 @@ reclaim may be given as ``file = [name, owner]`` (salt 0, R-PAST-1) or as ``file
     [app.past]
     capacity = 100                       # every node's storage (units)
     capacities = [[95, 10]]              # per-node overrides: [node, capacity]
+    quotas = { o = 10 }                  # owner = units (k * size per insert); absent: none
+    caching = true                       # cache copies on insert and lookup routes
     inserts = [{origin = 17, name = "a", owner = "o", k = 2, size = 5, content = "x"}]
     lookups = [{origin = 95, file = ["a", "o"], id = 1}]
     reclaims = [{origin = 17, file = ["a", "o"], owner = "o", id = 1}]
@@ -26,7 +28,7 @@ from pastry_ref.ring.ids import IdSpace
 
 __all__ = ["parse_past_table"]
 
-_KEYS = ("capacity", "capacities", "inserts", "lookups", "reclaims")
+_KEYS = ("capacity", "capacities", "quotas", "caching", "inserts", "lookups", "reclaims")
 
 
 def _err(where: str, key: str, expected: str, got: object) -> Exception:
@@ -99,6 +101,15 @@ def parse_past_table(
             for i, c in enumerate(caps)
         )
     )
+    quotas: tuple[tuple[str, int], ...] | None = None
+    if "quotas" in table:
+        q = table["quotas"]
+        if not isinstance(q, Mapping):
+            raise _err(where, "quotas", "a table of owner = units", q)
+        quotas = tuple(sorted((str(o), _int(where, f"quotas.{o}", u)) for o, u in q.items()))
+    caching = table.get("caching", True)
+    if not isinstance(caching, bool):
+        raise _err(where, "caching", "true or false", caching)
     requests: list[tuple[int, Hashable]] = []
     ins_fields = {"origin", "name", "owner", "k", "size", "content"}
     for i, e in enumerate(_entries(where, "inserts", table.get("inserts", []), ins_fields)):
@@ -139,4 +150,5 @@ def parse_past_table(
                 ),
             )
         )
-    return PastApp(capacity=capacity, capacities=capacities), tuple(requests)
+    app = PastApp(capacity=capacity, capacities=capacities, quotas=quotas, caching=caching)
+    return app, tuple(requests)

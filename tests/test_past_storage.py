@@ -1,0 +1,356 @@
+"""PAST storage management: replica diversion and pointers, dropping, quotas, caching, discard
+on abort (R-PAST-11..16) and the properties LookupComplete and ReclaimSettled.
+
+Rules: spec/past.md; properties: spec/invariants.md (PAST). Each test pins the messages a step
+sends and to whom, or the state a whole run settles in; planted states show each new property
+can fail. Ring: 17, 95, 140, 200 (8-bit ids, L = 4, so k <= 3); file "a" of owner "o" has id 5,
+whose closest nodes are 17, 200, 95, 140 in that order.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+import pastry_ref.check.apps  # noqa: F401 - registers PAST's properties
+from pastry_ref.app import Host, LookupApp
+from pastry_ref.node import NodeState, StartFirst, step
+from pastry_ref.node.inputs import Route, SendDirect
+from pastry_ref.oracle.ideal import ideal_tables
+from pastry_ref.past import (
+    GDS_SCALE,
+    CachedFile,
+    CopyReceipt,
+    Discard,
+    DivertReceipt,
+    DivertReplica,
+    FileFound,
+    FindFile,
+    Insert,
+    InsertFailed,
+    InsertOk,
+    Kind,
+    LookupFile,
+    LookupResult,
+    PastApp,
+    Reclaim,
+    ReclaimResult,
+    StoredFile,
+    StorePointer,
+    StoreReceipt,
+    StoreReplica,
+    WantCopy,
+    file_id,
+)
+from pastry_ref.past.invariants import (
+    lookup_complete,
+    no_file_lost,
+    no_over_capacity,
+    reclaim_settled,
+    replica_placement,
+    valid_entry,
+)
+from pastry_ref.past.store import cache_hit, cache_insert, make_room
+from pastry_ref.ring.config import Config
+from pastry_ref.system import Crash, Join, World, WorldSpec, quiesce, settle
+from pastry_ref.system import Request as RequestAction
+
+CFG = Config.make(bits=8, b=4, leaf_set_size=4, neighborhood_size=2)
+RING = (17, 95, 140, 200)
+SPACE = CFG.space
+FID = file_id(SPACE, "a", "o", 0)
+INS = Insert(name="a", owner="o", k=2, size=5, content="hello")
+
+
+def ready(n: int, ring: tuple[int, ...] = RING) -> NodeState:
+    state = step(NodeState.new(n, CFG), StartFirst()).node
+    t = ideal_tables(ring, CFG)[n]
+    return attrs.evolve(
+        state, leaf_set=t.leaf_set, routing_table=t.routing_table, neighborhood=t.neighborhood
+    )
+
+
+def world(app: PastApp, *requests: tuple[int, object], crashes: tuple[int, ...] = ()) -> World:
+    spec = WorldSpec(CFG, RING, crashes=crashes, apps=(LookupApp(), app), requests=requests)
+    return spec.initial_world()
+
+
+def run(w: World, origin: int, request: object) -> World:
+    if (origin, request) not in w.requests_left:
+        w = attrs.evolve(w, requests_left=(*w.requests_left, (origin, request)))
+    return quiesce(w.apply(RequestAction(origin, request)))[0]
+
+
+def past(w: World, n: int) -> PastApp:
+    a = w.host(n).app(PastApp)
+    assert isinstance(a, PastApp)
+    return a
+
+
+def responses(w: World) -> list[object]:
+    return [r.response for _, r in w.replies]
+
+
+def replica(client: int | None = 17, sender: int = 17) -> StoreReplica:
+    return StoreReplica(
+        file_id=FID,
+        owner="o",
+        k=2,
+        size=5,
+        content="hello",
+        client=client,
+        holders=(17, 200),
+        sender=sender,
+    )
+
+
+def diverted(pointer: int = 200) -> DivertReplica:
+    return DivertReplica(file_id=FID, owner="o", k=2, size=5, content="hello", pointer=pointer)
+
+
+def with_app(w: World, n: int, app: PastApp) -> World:
+    i = [h.id for h in w.hosts].index(n)
+    h = w.hosts[i]
+    return attrs.evolve(w, hosts=(*w.hosts[:i], Host(h.node, (h.apps[0], app)), *w.hosts[i + 1 :]))
+
+
+def test_file_5_closest_order() -> None:
+    assert FID == 5 and SPACE.sort_by_closeness(FID, RING) == (17, 200, 95, 140)
+
+
+# -- R-PAST-11: replica diversion --------------------------------------------------------------
+def test_R_PAST_11_a_refusing_k_closest_node_asks_outside_the_k_closest() -> None:
+    """200 (capacity 40: 5 * 10 > 40) refuses as a primary and asks 140 first: the leaf-set
+    nodes outside the k closest in closeness order, the (k+1)-th closest (95) last."""
+    res = PastApp(capacity=40).deliver(ready(200), None, replica())
+    assert res.effects == (SendDirect(140, diverted()),)
+    (pending,) = res.app.diverting  # type: ignore[attr-defined]
+    assert pending.candidates == (140, 95) and pending.client == 17
+    assert res.app.stored == ()  # type: ignore[attr-defined]
+
+
+def test_R_PAST_11_the_target_applies_t_div() -> None:
+    """A diversion target refuses when size / free > t_div = 0.05 (5 * 20 > 99)."""
+    res = PastApp(capacity=99).deliver(ready(140), None, diverted())
+    assert res.effects == (SendDirect(200, DivertReceipt(file_id=FID, holder=140, ok=False)),)
+    assert res.app.stored == ()  # type: ignore[attr-defined]
+    res = PastApp(capacity=100).deliver(ready(140), None, diverted())
+    assert res.effects == (SendDirect(200, DivertReceipt(file_id=FID, holder=140, ok=True)),)
+    (f,) = res.app.stored  # type: ignore[attr-defined]
+    assert f.kind is Kind.DIVERTED and f.content == "hello"
+
+
+def test_R_PAST_11_accepted_diversion_keeps_two_pointers_and_answers_the_client() -> None:
+    node = ready(200)
+    app = PastApp(capacity=40).deliver(node, None, replica()).app
+    res = app.deliver(node, None, DivertReceipt(file_id=FID, holder=140, ok=True))
+    assert res.effects == (
+        SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=True)),
+        SendDirect(95, StorePointer(file_id=FID, owner="o", k=2, size=5, target=140)),
+    )
+    f = res.app.entry(FID)  # type: ignore[attr-defined]
+    assert f.kind is Kind.POINTER and f.target == 140 and f.space == 0
+    assert res.app.diverting == ()  # type: ignore[attr-defined]
+
+
+def test_R_PAST_11_a_refused_diversion_tries_the_next_then_refuses() -> None:
+    node = ready(200)
+    app = PastApp(capacity=40).deliver(node, None, replica()).app
+    res = app.deliver(node, None, DivertReceipt(file_id=FID, holder=140, ok=False))
+    assert res.effects == (SendDirect(95, diverted()),)
+    res = res.app.deliver(node, None, DivertReceipt(file_id=FID, holder=95, ok=False))
+    assert res.effects == (SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=False)),)
+    assert res.app.diverting == () and res.app.stored == ()  # type: ignore[attr-defined]
+
+
+def diverted_world() -> World:
+    return run(world(PastApp(capacity=100, capacities=((200, 40),))), 17, INS)
+
+
+def test_R_PAST_11_insert_with_a_diverted_replica_is_acknowledged() -> None:
+    w = diverted_world()
+    assert responses(w) == [InsertOk(file_id=FID, holders=(17, 200))]
+    assert past(w, 17).entry(FID).kind is Kind.REPLICA  # type: ignore[union-attr]
+    assert past(w, 200).entry(FID).kind is Kind.POINTER  # type: ignore[union-attr]
+    assert past(w, 140).entry(FID).kind is Kind.DIVERTED  # type: ignore[union-attr]
+    backup = past(w, 95).entry(FID)
+    assert backup is not None and backup.kind is Kind.BACKUP and backup.target == 140
+    assert valid_entry(w, 200, FID) and replica_placement(w) == []
+
+
+# -- R-PAST-12: pointers: lookups follow them, maintenance keeps them valid -------------------
+def test_R_PAST_12_a_pointer_redirects_a_lookup_once() -> None:
+    node = ready(200)
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="", kind=Kind.POINTER, target=140)
+    app = PastApp(stored=(f,))
+    find = FindFile(file_id=FID, client=95, id=1)
+    step_, decision = app.forward(node, FID, find, 17)
+    assert decision is None
+    assert step_.effects == (
+        SendDirect(140, FindFile(file_id=FID, client=95, id=1, followed=True)),
+    )
+    # a target that no longer holds the file routes the lookup on, pointers no longer followed
+    res = PastApp().deliver(ready(140), None, attrs.evolve(find, followed=True))
+    assert res.effects == (Route(FID, attrs.evolve(find, followed=True)),)
+
+
+def test_R_PAST_12_lookup_through_the_backup_pointer() -> None:
+    w = diverted_world()
+    q = LookupFile(file_id=FID, id=1)
+    w = run(w, 95, q)
+    assert responses(w)[-1] == LookupResult(file_id=FID, content="hello", holder=140)
+
+
+def test_R_PAST_12_the_backup_pointer_takes_over_when_the_pointer_holder_fails() -> None:
+    w = diverted_world()
+    w = attrs.evolve(w, crashes_left=(200,))
+    w = settle(w.apply(Crash(200)))[0]
+    f = past(w, 95).entry(FID)  # 95 is now one of the 2 closest: its pointer is its entry
+    assert f is not None and f.kind is Kind.POINTER and f.target == 140
+    assert replica_placement(w) == [] and no_file_lost(w) == [] and lookup_complete(w) == []
+
+
+def test_R_PAST_12_a_broken_pointer_asks_for_a_copy_and_diverts_again() -> None:
+    node = ready(200, (17, 95, 200))  # 140 has left 200's leaf set
+    f = StoredFile(
+        file_id=FID, owner="o", k=2, size=5, content="", told=(17, 200), kind=Kind.POINTER,
+        target=140,
+    )  # fmt: skip
+    res = PastApp(capacity=40, stored=(f,)).update(node, 140, False)
+    assert res.effects == (SendDirect(17, WantCopy(file_id=FID, requester=200)),)
+    assert res.app.stored == ()  # type: ignore[attr-defined]
+    w = diverted_world()
+    w = attrs.evolve(w, crashes_left=(140,))
+    w = settle(w.apply(Crash(140)))[0]
+    g = past(w, 200).entry(FID)  # 200 re-diverted to 95, the one node left outside the 2
+    assert g is not None and g.kind is Kind.POINTER and g.target == 95
+    assert past(w, 95).entry(FID).kind is Kind.DIVERTED  # type: ignore[union-attr]
+    assert replica_placement(w) == [] and no_file_lost(w) == []
+
+
+def test_R_PAST_12_a_holder_answers_want_copy_with_a_maintenance_copy() -> None:
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello", told=(17, 200))
+    res = PastApp(stored=(f,)).deliver(ready(17), None, WantCopy(file_id=FID, requester=200))
+    assert res.effects == (SendDirect(200, replica(client=None)),)
+    assert res.app.entry(FID).awaiting == (200,)  # type: ignore[attr-defined]
+
+
+# -- R-PAST-13: a node that left the k closest keeps only a cached copy ------------------------
+def test_R_PAST_13_a_displaced_holder_demotes_after_the_newcomer_confirms() -> None:
+    ring3 = (17, 95, 200)
+    fid = file_id(SPACE, "b", "o", 0)  # 154: closest 200, 95; with 140 in: 140, 200
+    ins = Insert(name="b", owner="o", k=2, size=5, content="x")
+    spec = WorldSpec(
+        CFG, ring3, ((140, 200),), apps=(LookupApp(), PastApp()), requests=((17, ins),)
+    )
+    w = quiesce(spec.initial_world().apply(RequestAction(17, ins)))[0]
+    assert {n for n in ring3 if past(w, n).entry(fid)} == {95, 200}
+    w = settle(w.apply(Join(140, 200)))[0]
+    assert past(w, 140).entry(fid) is not None and past(w, 200).entry(fid) is not None
+    assert past(w, 95).entry(fid) is None and past(w, 95).cached_copy(fid) is not None
+    assert replica_placement(w) == [] and no_over_capacity(w) == []
+
+
+def test_R_PAST_13_no_demotion_while_a_copy_is_unconfirmed() -> None:
+    node = ready(95)  # 95 is the 3rd closest to FID: outside the 2 closest
+    f = StoredFile(
+        file_id=FID, owner="o", k=2, size=5, content="hello", told=(17, 95, 200),
+        awaiting=(200,),
+    )  # fmt: skip
+    res = PastApp(stored=(f,)).update(node, 140, True)
+    assert res.app.entry(FID) is not None  # type: ignore[attr-defined]
+    res = res.app.deliver(node, None, CopyReceipt(file_id=FID, holder=200, ok=True))
+    assert res.app.entry(FID) is None and res.app.cached_copy(FID) is not None  # type: ignore[attr-defined]
+    refused = PastApp(stored=(f,)).deliver(
+        node, None, CopyReceipt(file_id=FID, holder=200, ok=False)
+    )
+    assert refused.app.entry(FID) is not None  # type: ignore[attr-defined]
+
+
+# -- R-PAST-14: quotas -------------------------------------------------------------------------
+def test_R_PAST_14_an_insert_beyond_the_quota_is_refused_and_credited_back() -> None:
+    app = PastApp(capacity=100, quotas=(("o", 10),))
+    b = Insert(name="b", owner="o", k=2, size=5, content="y")
+    w = world(app)
+    w = run(w, 17, INS)
+    w = run(w, 17, b)
+    assert InsertFailed(attempts=0, reason="quota") in responses(w)
+    assert past(w, 17).quota_left("o") == 0
+    w = run(w, 17, Reclaim(file_id=FID, owner="o", id=1))
+    assert any(isinstance(r, ReclaimResult) and r.ok for r in responses(w))
+    assert past(w, 17).quota_left("o") == 10
+    w = run(w, 17, b)
+    assert sum(isinstance(r, InsertOk) for r in responses(w)) == 2
+    none = PastApp(quotas=(("x", 100),)).request(ready(17), INS)
+    assert none.effects[0].response == InsertFailed(attempts=0, reason="quota")  # type: ignore[union-attr]
+
+
+def test_R_PAST_14_a_failed_insert_refunds_its_quota() -> None:
+    w = run(world(PastApp(capacity=40, quotas=(("o", 10),))), 17, INS)
+    assert responses(w) == [InsertFailed(attempts=4, reason="refused")]
+    assert past(w, 17).quota_left("o") == 10
+
+
+# -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
+def test_R_PAST_15_gds_evicts_the_lowest_value_and_inflates() -> None:
+    cache, infl = cache_insert((), 0, 10, (1, "o", 5, "a"))  # H = 1e6 / 5
+    cache, infl = cache_insert(cache, infl, 10, (2, "o", 2, "b"))  # H = 1e6 / 2 (higher)
+    assert [c.file_id for c in cache] == [1, 2] and infl == 0
+    cache, infl = cache_insert(cache, infl, 10, (3, "o", 4, "c"))  # needs room: 1 goes
+    assert [c.file_id for c in cache] == [2, 3] and infl == GDS_SCALE // 5
+    assert cache[1].value == infl + GDS_SCALE // 4
+    hit = cache_hit(cache, 7, 2)
+    assert hit[0].value == 7 + GDS_SCALE // 2 and hit[1] == cache[1]
+    assert cache_insert(cache, infl, 10, (4, "o", 11, "d")) == (cache, infl)  # too big
+    left, infl2 = make_room(cache, infl, 4)  # 3's value (1e6/5 + 1e6/4) is the lowest now
+    assert [c.file_id for c in left] == [2] and infl2 == GDS_SCALE // 5 + GDS_SCALE // 4
+
+
+def test_R_PAST_15_lookups_cache_at_the_client_and_answer_from_caches() -> None:
+    w = run(run(world(PastApp(capacity=100)), 17, INS), 140, LookupFile(file_id=FID, id=1))
+    c = past(w, 140).cached_copy(FID)
+    assert c is not None and c.content == "hello" and c.size == 5
+    find = FindFile(file_id=FID, client=95, id=2)
+    res = past(w, 140).forward(w.host(140).node, FID, find, 17)[0]
+    found = FileFound(file_id=FID, id=2, content="hello", holder=140, owner="o", size=5)
+    assert res.effects == (SendDirect(95, found),)
+
+
+def test_R_PAST_15_cached_copies_give_way_to_replicas() -> None:
+    cached = CachedFile(file_id=99, owner="o", size=50, content="z", value=1)
+    app = PastApp(capacity=54, cached=(cached,))
+    res = app.deliver(ready(200), None, replica())  # free for replicas: 54 >= 5 * 10
+    assert res.app.holding(FID) is not None and res.app.cached == ()  # type: ignore[attr-defined]
+    assert res.app.used() == 5  # type: ignore[attr-defined]
+
+
+# -- R-PAST-16: discarding the replicas of a refused attempt ----------------------------------
+def test_R_PAST_16_a_refusal_discards_the_attempts_replicas() -> None:
+    ring3 = (17, 95, 200)
+    cfg = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
+    app = PastApp(capacity=100, capacities=((17, 10), (95, 60)), caching=False)
+    spec = WorldSpec(cfg, ring3, apps=(LookupApp(), app), requests=((17, INS),))
+    w = quiesce(spec.initial_world().apply(RequestAction(17, INS)))[0]
+    (ok,) = responses(w)
+    assert isinstance(ok, InsertOk) and ok.file_id != FID
+    assert all(past(w, n).entry(FID) is None for n in ring3)  # 200's salt-0 replica freed
+    res = PastApp(stored=(StoredFile(file_id=FID, owner="o", k=2, size=5, content="x"),)).deliver(
+        ready(200), None, Discard(file_id=FID, owner="mallory")
+    )
+    assert res.app.entry(FID) is not None  # type: ignore[attr-defined]
+
+
+# -- LookupComplete and ReclaimSettled can fail ------------------------------------------------
+def test_lookup_complete_catches_an_unreachable_file() -> None:
+    w = run(world(PastApp(capacity=100)), 17, INS)
+    assert lookup_complete(w) == []
+    bad = with_app(w, 17, PastApp(capacity=100))
+    names = {v.name for v in lookup_complete(bad)}
+    assert names == {"LookupComplete"}
+
+
+def test_reclaim_settled_catches_a_leftover_replica() -> None:
+    w = run(run(world(PastApp(capacity=100)), 17, INS), 17, Reclaim(file_id=FID, owner="o"))
+    assert reclaim_settled(w) == []
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello")
+    bad = with_app(w, 200, PastApp(stored=(f,)))
+    assert [v.name for v in reclaim_settled(bad)] == ["ReclaimSettled"]
