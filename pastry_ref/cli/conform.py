@@ -115,8 +115,10 @@ def _run(args: argparse.Namespace) -> int:
         result = conform(schedule, options, run_dir)
     except KeyboardInterrupt:
         kill_all()
-        print(f"pastry-ref: interrupted; node processes killed; partial run in {run_dir}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"pastry-ref: interrupted; node processes killed; partial run in {run_dir}",
+            file=sys.stderr,
+        )
         return 3
     if args.json:
         print(json.dumps(result.to_json(), indent=1))

@@ -11,7 +11,11 @@ schedule; (3) a node that crashes, hangs, floods or writes garbage is a ``Fault`
 killed, recorded as ``crashed`` in the history, and the run goes on without it; (4) what the
 history says a node did is only what the node reported (spec/conformance.md §4): the harness
 never infers a delivery; (5) every report is checked before it reaches the history, so the
-history is always a well-formed trace (a malformed report is the node's fault, rule 3).
+history is always a well-formed trace (a malformed report is the node's fault, rule 3); (6) a
+copy the network made (duplication) and every message sent in answer to one is marked: the
+route reports it leads to are written as ``x-duplicate`` events, which the judge skips (a
+duplicated lookup legitimately passes a node twice, which the route judge would otherwise call
+a revisit, R-ROUTE-5).
 """
 
 from __future__ import annotations
@@ -73,31 +77,34 @@ class Network:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(f"network/{seed}")
-        self.pool: list[Envelope] = []
-        self.delayed: list[tuple[int, Envelope]] = []  # (release tick, message)
-        self.held: list[Envelope] = []  # across the partition
+        # A message in flight is (envelope, copy): ``copy`` marks a duplicate the network made
+        # and everything sent in answer to one (rule 6).
+        self.pool: list[tuple[Envelope, bool]] = []
+        self.delayed: list[tuple[int, tuple[Envelope, bool]]] = []  # (release tick, message)
+        self.held: list[tuple[Envelope, bool]] = []  # across the partition
         self.drop = self.duplicate = self.delay = 0.0
         self.side: frozenset[str] | None = None
         self.tick = 0
 
-    def submit(self, env: Envelope, log: RunLog) -> None:
+    def submit(self, env: Envelope, log: RunLog, copy: bool = False) -> None:
         if self.drop and self.rng.random() < self.drop:
             log.count("dropped")
             return
         copies = 2 if self.duplicate and self.rng.random() < self.duplicate else 1
         if copies == 2:
             log.count("duplicated")
-        for _ in range(copies):
+        for k in range(copies):
+            item = (env, copy or k == 1)
             if self.side is not None and (env.src in self.side) != (env.dest in self.side):
-                self.held.append(env)
+                self.held.append(item)
                 log.count("held by partition")
             elif self.delay and self.rng.random() < self.delay:
-                self.delayed.append((self.tick + self.rng.randint(1, 2), env))
+                self.delayed.append((self.tick + self.rng.randint(1, 2), item))
                 log.count("delayed")
             else:
-                self.pool.append(env)
+                self.pool.append(item)
 
-    def take(self) -> Envelope | None:
+    def take(self) -> tuple[Envelope, bool] | None:
         """The next message to deliver, picked at random among those in flight."""
         if not self.pool:
             return None
@@ -143,6 +150,7 @@ class Harness:
         self.time = 0
         self.deliveries = 0
         self._trace: TextIO | None = None
+        self._copy = False  # handling a network-made duplicate (rule 6)
         self.trace_lines = 0
 
     # -- the history --------------------------------------------------------------------
@@ -265,7 +273,7 @@ class Harness:
             if env.dest not in self.index:
                 self._fault(i, "garbage", f"message to unknown address {shown(env.dest)}", line)
                 return
-            self.net.submit(env, self.log)
+            self.net.submit(env, self.log, self._copy)
             return
         try:
             self._report(i, env.body)
@@ -294,6 +302,10 @@ class Harness:
                 or str(route) not in self.routes
             ):
                 raise BadInput(f"id: expected the id of a started lookup, got {shown(route)}")
+            if self._copy:  # a duplicate's route: kept for the reader, not judged (rule 6)
+                self.log.count("reports about duplicates (not judged)")
+                self.emit({"type": "x-duplicate", "node": name, "report": body})
+                return
             if kind == "deliver":
                 self.log.count("delivered")
                 self.emit({"type": "deliver", "route": str(route), "node": name})
@@ -347,9 +359,10 @@ class Harness:
 
     # -- the network ---------------------------------------------------------------------------
     def _deliver_one(self) -> bool:
-        env = self.net.take()
-        if env is None:
+        item = self.net.take()
+        if item is None:
             return False
+        env, copy = item
         if self.deliveries >= self.options.max_deliveries:
             raise BudgetReached
         self.deliveries += 1
@@ -359,7 +372,11 @@ class Harness:
         if i in self.gone or proc is None or not proc.alive:
             self.log.count("lost to a gone node")
             return True
-        self._exchange(i, env)
+        self._copy = copy
+        try:
+            self._exchange(i, env)
+        finally:
+            self._copy = False
         return True
 
     def _drain(self) -> Iterator[int]:
@@ -480,7 +497,10 @@ class Harness:
             self._tick()
             extra += 1
         if not self.net.quiet:
-            self.log.notes.append("settle: messages still held (a partition not healed)")
+            self.log.notes.append(
+                "settle: messages still in flight (a partition not healed, or delays still on); "
+                "no quiescent point here"
+            )
             return
         self.emit({"type": "quiescent"})
         self.log.count("quiescent points")

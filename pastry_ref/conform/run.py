@@ -24,7 +24,7 @@ import attrs
 from pastry_ref.conform.harness import Harness, HarnessOptions, RunLog
 from pastry_ref.conform.process import kill_all
 from pastry_ref.conform.schedule import Schedule
-from pastry_ref.conform.wire import dumps
+from pastry_ref.conform.wire import dumps, id_hex
 
 __all__ = ["EXIT_CODES", "RunResult", "conform", "next_run_dir"]
 
@@ -78,15 +78,18 @@ class RunResult:
         """What a human reads first: the verdict, why, and where the run folder is."""
         lines = [f"conform: {self.verdict} (seed {self.seed}, run folder {self.run_dir})"]
         for f in self.faults:
-            lines.append(f"  fault: node {f['node']} {f['kind']} at its line {f['line']}: "
-                         f"{f['message']}")  # fmt: skip
+            lines.append(
+                f"  fault: node {f['node']} {f['kind']} at its line {f['line']}: {f['message']}"
+            )
         by_rule: dict[str, int] = {}
         for v in self.violations:
             by_rule[str(v.get("rule"))] = by_rule.get(str(v.get("rule")), 0) + 1
         for rule, n in sorted(by_rule.items()):
             first = next(v for v in self.violations if str(v.get("rule")) == rule)
-            lines.append(f"  violated {rule} ({n}x), first at history line {first.get('line')}: "
-                         f"{first.get('message')}")  # fmt: skip
+            lines.append(
+                f"  violated {rule} ({n}x), first at history line {first.get('line')}: "
+                f"{first.get('message')}"
+            )
         lines.extend(f"  unknown because: {r}" for r in self.reasons)
         c = self.counts
         lines.append(
@@ -111,18 +114,31 @@ def next_run_dir(root: Path, seed: int, nodes: int) -> Path:
 def _judge(history: Path) -> tuple[str, list[dict[str, Any]], str, list[str]]:
     """The oracle's verdict on the history: (verdict, violations, summary, reasons)."""
     try:
-        from pastry_ref.oracle import judge_trace  # type: ignore[attr-defined, unused-ignore]
+        from pastry_ref.oracle.judge import judge_trace
     except ImportError:
-        return "unknown", [], "", ["the judge (pastry_ref.oracle.judge_trace) is not available"]
+        return "unknown", [], "", ["the judge (pastry_ref.oracle.judge) is not available"]
     report = judge_trace(history)
+    bits = _header_bits(history)
     violations = [
-        {"rule": str(v.rule), "line": v.line, "node": v.node, "message": str(v.message)}
+        {
+            "rule": str(v.rule),
+            "line": v.line,
+            "node": None if v.node is None else id_hex(v.node, bits),
+            "message": str(v.message),
+        }
         for v in report.violations
     ]
     reasons: list[str] = []
     if report.verdict == "unknown":
         reasons.append("the judge cannot decide (see judge_summary)")
     return str(report.verdict), violations, str(report.summary()), reasons
+
+
+def _header_bits(history: Path) -> int:
+    with history.open(encoding="utf-8") as f:
+        bits = json.loads(f.readline())["bits"]
+    assert isinstance(bits, int)
+    return bits
 
 
 def conform(schedule: Schedule, options: HarnessOptions, run_dir: Path) -> RunResult:

@@ -115,8 +115,14 @@ def generate(seed: int, params: RunParams) -> Schedule:
                 return
             origin = rng.choice(live)
             key = _pick_key(rng, space, [ids[i] for i in live])
-            steps.append({"op": "lookup", "node": origin, "key": id_hex(key, params.bits),
-                          "id": next_lookup[0]})  # fmt: skip
+            steps.append(
+                {
+                    "op": "lookup",
+                    "node": origin,
+                    "key": id_hex(key, params.bits),
+                    "id": next_lookup[0],
+                }
+            )
             next_lookup[0] += 1
 
     late = 1 if params.churn and params.nodes >= 6 else 0
@@ -151,12 +157,14 @@ def generate(seed: int, params: RunParams) -> Schedule:
             lookup_steps(2)
             steps.append({"op": "tick", "count": 1})
             steps.append({"op": "heal"})
+        if params.faults:
             steps.append({"op": "faults", "drop": 0.0, "duplicate": 0.0, "delay": 0.0})
         steps.append({"op": "settle", "ticks": params.settle_ticks})
-        for i in range(first, params.nodes):
-            steps.append({"op": "join", "node": i, "seed": rng.choice(live)})
-            live.append(i)
-        steps.append({"op": "settle", "ticks": params.settle_ticks})
+        if first < params.nodes:
+            for i in range(first, params.nodes):
+                steps.append({"op": "join", "node": i, "seed": rng.choice(live)})
+                live.append(i)
+            steps.append({"op": "settle", "ticks": params.settle_ticks})
     lookup_steps(params.lookups - params.lookups // 2 if params.lookups else 0)
     return Schedule(seed=seed, params=params, ids=ids, steps=tuple(steps))
 
