@@ -413,3 +413,21 @@ def test_R_TRACE_6_the_schema_ships_and_accepts_what_the_writer_writes(world_lin
         validator.validate(json.loads(line))
     for bad in ('{"type":"joined","time":1}', '{"type":"hop","time":1,"route":"r","from":"1"}'):
         assert not validator.is_valid(json.loads(bad))
+
+
+def test_R_TRACE_5_references_are_checked_by_the_loader() -> None:
+    base = small_trace()
+    with pytest.raises(TraceFormatError, match="never started"):
+        load_trace([*base, '{"type":"deliver","time":9,"route":"nope","node":"10"}'])
+    with pytest.raises(TraceFormatError, match="left but is not live"):
+        load_trace([*base, '{"type":"left","time":9,"node":"20"}'])
+    ok = load_trace([*base, '{"type":"left","time":9,"node":"10"}'])
+    assert ok.events[-1].line == len(base) + 1
+
+
+def test_R_JUDGE_1_a_route_delivered_at_two_nodes() -> None:
+    lines = small_trace([(0x85, [0x10, 0x80], 0x80)])
+    lines.append('{"type":"deliver","time":9,"route":"q0","node":"10"}')
+    report = judge_trace(lines)
+    assert [v.rule for v in report.violations] == ["CorrectDelivery"]
+    assert "delivered again, at 10, after 80" in report.violations[0].message

@@ -12,9 +12,7 @@ violation in the report (exit 1), never an exception.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any, Literal
 
 import attrs
@@ -38,7 +36,9 @@ from pastry_ref.oracle.trace import (
     Quiescent,
     RouteStart,
     Snapshot,
+    Source,
     iter_trace,
+    source_path,
 )
 from pastry_ref.oracle.verdict import RuleViolation
 
@@ -364,13 +364,13 @@ class _Judge:
             self.out.append(v.at_line(e.line))
 
 
-def judge_trace(source: str | os.PathLike[str] | Iterable[str]) -> TraceReport:
+def judge_trace(source: Source) -> TraceReport:
     """Judge a trace (a path, or an iterable of lines) by spec/trace-format.md R-JUDGE-1..8.
 
     Raises ``TraceFormatError`` (a ``BadInput``) for a line that breaks the format; everything
     a node did is in the report.
     """
-    name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<trace>"
+    name = source_path(source) or "<trace>"
     judge: _Judge | None = None
     for item in iter_trace(source):
         if isinstance(item, Header):

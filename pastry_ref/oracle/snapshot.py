@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from pastry_ref.oracle.arcs import (
+    EXHAUSTIVE_KEYS_MAX_BITS,
     Arc,
     arc_gaps,
     arc_within,
@@ -43,11 +44,12 @@ __all__ = [
     "judge_snapshot",
 ]
 
-# Every key from every node when keys x nodes is at most this; else the critical keys once each.
+# Every key from every node when the space has at most 2^EXHAUSTIVE_KEYS_MAX_BITS ids and keys x
+# nodes is at most this; else each critical key once.
 EXHAUSTIVE_ROUTES_MAX = 1 << 20
 MAX_ROUTE_FAILURES = 10
 # A node with an empty leaf-set half is enumerated key by key up to this many bits.
-ENUMERATE_MAX_BITS = 16
+ENUMERATE_MAX_BITS = EXHAUSTIVE_KEYS_MAX_BITS
 
 
 @attrs.frozen(slots=True)
@@ -65,7 +67,7 @@ class SnapshotReport:
 def delivered_keys(ring: Ring, tables: ForeignTables) -> list[Arc]:
     """The keys ``tables``' owner delivers (R-ROUTE-1..4 over its tables), as arcs: exact by
     the delivery arc when both leaf-set halves hold another node; else by enumeration (at most
-    2^16 ids) or at the critical keys of what it knows."""
+    2^12 ids) or at the critical keys of what it knows."""
     space, n = ring.space, tables.owner
     members = (set(tables.left) | set(tables.right)) - {n}
     if set(tables.left) - {n} and set(tables.right) - {n}:
@@ -183,7 +185,7 @@ def judge_snapshot(
     routes = 0
     failures = 0
     ids = ring.ids
-    if space.size * len(ids) <= EXHAUSTIVE_ROUTES_MAX:
+    if space.bits <= EXHAUSTIVE_KEYS_MAX_BITS and space.size * len(ids) <= EXHAUSTIVE_ROUTES_MAX:
         pairs = ((k, o) for k in range(space.size) for o in ids)
     else:
         keys = critical_keys(space, ids)

@@ -4,6 +4,8 @@ Owns: the event values (``Header``, ``Joined``, ``Crashed``, ``Left``, ``Quiesce
 ``Snapshot``, ``RouteStart``, ``Hop``, ``Delivered``, ``Wire``), ``Trace``, ``load_trace`` /
 ``iter_trace`` (newline-delimited JSON in, validated events out), ``TraceWriter`` (events out as
 lines) and ``TraceFormatError``. Spec rules: R-TRACE-1..6.
+I/O: the one place the oracle touches a file. Given a path, ``iter_trace`` opens it read-only
+(the builtin ``open``) and reads it line by line; everything else in the oracle takes values.
 Rule: the loader is the boundary. Everything a line can get wrong (JSON, fields, ids, time,
 references) is a ``TraceFormatError`` naming the source, the line and the field; what a node
 did is never checked here (that is the judge's verdict). The loader needs no JSON Schema
@@ -14,10 +16,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
 
 import attrs
 
@@ -39,15 +40,18 @@ __all__ = [
     "Hop",
     "Joined",
     "Left",
+    "PathLike",
     "Quiescent",
     "RouteStart",
     "Snapshot",
+    "Source",
     "Trace",
     "TraceFormatError",
     "TraceWriter",
     "Wire",
     "iter_trace",
     "load_trace",
+    "source_path",
 ]
 
 FORMAT = "pastry-trace"
@@ -483,9 +487,28 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split())
 
 
-def _lines(source: str | os.PathLike[str] | Iterable[str]) -> tuple[str, Iterator[str]]:
-    if isinstance(source, str | os.PathLike):
-        path = os.fspath(source)
+class PathLike(Protocol):
+    def __fspath__(self) -> str: ...
+
+
+Source = str | PathLike | Iterable[str]
+
+
+def source_path(source: object) -> str | None:
+    """The file name when ``source`` is a path (a string or an ``os.PathLike``), else None."""
+    if isinstance(source, str):
+        return source
+    fspath = getattr(source, "__fspath__", None)
+    if fspath is not None:
+        path = fspath()
+        if isinstance(path, str):
+            return path
+    return None
+
+
+def _lines(source: Source) -> tuple[str, Iterator[str]]:
+    path = source_path(source)
+    if path is not None:
 
         def gen() -> Iterator[str]:
             try:
@@ -502,7 +525,7 @@ def _lines(source: str | os.PathLike[str] | Iterable[str]) -> tuple[str, Iterato
     return "<trace>", iter(source)
 
 
-def iter_trace(source: str | os.PathLike[str] | Iterable[str]) -> Iterator[Header | Event]:
+def iter_trace(source: Source) -> Iterator[Header | Event]:
     """The header, then each event, validated as it is read (R-TRACE-1..6)."""
     name, lines = _lines(source)
     reader = _Reader(name)
@@ -517,7 +540,7 @@ def iter_trace(source: str | os.PathLike[str] | Iterable[str]) -> Iterator[Heade
         raise TraceFormatError(f"{name}:{no + 1}: empty trace: expected a 'header' line first")
 
 
-def load_trace(source: str | os.PathLike[str] | Iterable[str]) -> Trace:
+def load_trace(source: Source) -> Trace:
     """Read a whole trace: a path, or an iterable of lines (R-TRACE-1..6).
 
     >>> t = load_trace([
@@ -532,7 +555,7 @@ def load_trace(source: str | os.PathLike[str] | Iterable[str]) -> Trace:
     ...
     pastry_ref.oracle.trace.TraceFormatError: <trace>:1: field 'node': missing (a 'joined' ...
     """
-    name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<trace>"
+    name = source_path(source) or "<trace>"
     header: Header | None = None
     events: list[Event] = []
     for item in iter_trace(source):
