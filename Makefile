@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 CROSSHAIR_TIMEOUT ?= 4
 CONTRACT_MODULES := pastry_ref/ring/ids.py pastry_ref/tables/leaf_set.py
 
-.PHONY: demo test lint typecheck contracts pytest slow bench clean
+.PHONY: demo test lint typecheck contracts pytest slow bench mutate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pastry_ref needs Python >= 3.11")'
@@ -40,6 +40,11 @@ slow: $(STAMP)
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Mutation testing of the core (docs/mutation.md): hours for every module, so never part of
+# `make test`. One module: make mutate MODULE=pastry_ref/tables/leaf_set.py
+mutate: $(STAMP)
+	nice -n 15 $(BIN)/python -m mutation.run $(if $(MODULE),$(MODULE),--all)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
