@@ -176,7 +176,13 @@ def check_routing_table(
             continue
         if node == owner:
             out.append(
-                TableViolation("EntryIsOwner", (r, d), node, "the owner is never its own entry")
+                TableViolation(
+                    "EntryIsOwner",
+                    (r, d),
+                    node,
+                    f"the owner {space.digit_str(owner)} is an entry of its own table, cell "
+                    f"({r}, {d}): the owner is never its own entry",
+                )
             )
             continue
         fit = cell_of(space, owner, node)
