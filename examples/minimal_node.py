@@ -37,7 +37,7 @@ class Node:
 
     # -- ids ----------------------------------------------------------------------------
     def hex(self, x):
-        return format(x, "0%dx" % ((self.bits + 3) // 4))
+        return format(x, f"0{(self.bits + 3) // 4}x")
 
     def digit(self, x, i):
         return (x >> (self.bits - (i + 1) * self.b)) & ((1 << self.b) - 1)
@@ -95,13 +95,13 @@ class Node:
             best = min([self.me, *left, *right], key=lambda n: self.closeness(n, key))
             return None if best == self.me else best
         table = self.routing_table()
-        l = self.shl(key, self.me)
-        cell = table[l][self.digit(key, l)]
+        row = self.shl(key, self.me)  # the paper's l: the prefix the key shares with me
+        cell = table[row][self.digit(key, row)]
         if cell:
             return cell[0]
         known = set(left) | set(right) | {m for row in table for c in row for m in c}
         mine = self.closeness(self.me, key)
-        rare = [t for t in known if self.shl(t, key) >= l and self.closeness(t, key) < mine]
+        rare = [t for t in known if self.shl(t, key) >= row and self.closeness(t, key) < mine]
         return min(rare, key=lambda n: self.closeness(n, key)) if rare else None
 
     # -- output -------------------------------------------------------------------------

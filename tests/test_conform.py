@@ -152,7 +152,7 @@ def test_R_CONF_4_a_misbehaving_node_is_survived_and_reported(
         churn=False,
         faults=False,
         lookups=6,
-        timeout=1.0,
+        timeout=3.0,
     )
     assert result.verdict == "violated" and result.exit_code == 1
     schedule = generate(1, RunParams(nodes=4, churn=False, faults=False, lookups=6))
@@ -174,6 +174,24 @@ def test_R_CONF_4_a_misbehaving_node_is_survived_and_reported(
         json.loads(line) for line in history if '"crashed"' in line
     ).items()
     assert not process._LIVE  # every process killed (R-CONF-9)
+
+
+def test_R_CONF_2_nodes_that_never_answer_init_are_hung_within_one_deadline(
+    tmp_path: Path,
+) -> None:
+    """init goes to every node before any answer is awaited: three silent nodes cost one
+    init deadline, not three, and each is reported hung."""
+    silent = (sys.executable, "-c", "import time; time.sleep(60)")
+    schedule = generate(1, RunParams(nodes=3, churn=False, faults=False, lookups=2))
+    options = HarnessOptions(command=silent, init_timeout=1.0)
+    result = conform(schedule, options, tmp_path / "run")
+    assert result.verdict == "violated"
+    assert [f["kind"] for f in result.faults] == ["hung"] * 3
+    # The first waited out the whole deadline; the others had only what was left of it.
+    first, *others = (f["message"] for f in result.faults)
+    assert first.startswith("no 'done' within") and "within 0.1 s" not in first
+    assert others == ["no 'done' within 0.1 s after init"] * 2
+    assert not process._LIVE
 
 
 def test_R_CONF_9_kill_all_kills_every_node_process(tmp_path: Path) -> None:

@@ -3,13 +3,15 @@
 Owns: the command line of the harness (spec/conformance.md, docs/conformance.md): ``--bin CMD``
 and the run's sizes, or ``--replay RUN``; the run folder's place; the summary on stdout and the
 exit code (0 valid, 1 violated, 2 bad input, 3 unknown). Rules: bad options are ``BadInput``
-naming the option; Ctrl-C kills every node process and reports the run as unknown (exit 3).
+naming the option; Ctrl-C (SIGINT) or SIGTERM kills every node process and reports the run as
+unknown (exit 3).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,11 @@ def _run(args: argparse.Namespace) -> int:
         raise BadInput("--bin: the command line is empty")
     options = HarnessOptions(command=command, timeout=args.timeout, tie_rule=args.tie_rule)
     run_dir = next_run_dir(Path(args.out), schedule.seed, schedule.params.nodes)
+    # Ctrl-C and a termination request end the run with every node killed, whatever signal
+    # disposition this process inherited (a background job may start with SIGINT ignored).
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         result = conform(schedule, options, run_dir)
     except KeyboardInterrupt:
@@ -120,11 +127,18 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 3
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if args.json:
         print(json.dumps(result.to_json(), indent=1))
     else:
         print(result.summary())
     return result.exit_code
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _replay_command(run: Path) -> str:

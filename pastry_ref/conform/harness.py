@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -180,7 +181,7 @@ class Harness:
     def run(self) -> RunLog:
         """Run the whole schedule; the processes are killed whatever happens."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        with (self.run_dir / "history.jsonl").open("w", encoding="utf-8") as trace:
+        with (self.run_dir / "history.jsonl").open("w", encoding="utf-8", buffering=1) as trace:
             self._trace = trace
             self.emit(self._header())
             try:
@@ -210,6 +211,9 @@ class Harness:
                     f"--bin: cannot start {shown(' '.join(self.options.command), 80)}: "
                     f"{e.strerror or e}"
                 ) from None
+        # init goes to every node first and the answers are collected after, so the nodes
+        # start up in parallel and one deadline bounds them all.
+        deadline = time.monotonic() + self.options.init_timeout
         for i, name in enumerate(self.names):
             body = {
                 "type": "init",
@@ -221,8 +225,26 @@ class Harness:
                 "neighborhood_size": p.neighborhood_size,
                 "join": p.join,
             }
-            replies = self._exchange(i, Envelope(HARNESS, name, body), self.options.init_timeout)
-            if replies is not None and "init_ok" not in {e.type for _, e in replies}:
+            proc = self.procs[i]
+            assert proc is not None
+            if not proc.write(Envelope(HARNESS, name, body)):
+                assert proc.fault is not None
+                self._record_fault(i, proc.fault)
+        for i, proc in enumerate(self.procs):
+            assert proc is not None
+            if not proc.alive:
+                if proc.fault is None:
+                    self._fault(i, "crashed", "exited before answering init", 0)
+                continue
+            left = max(deadline - time.monotonic(), 0.1)
+            got = proc.collect(left, self.options.max_lines, "init")
+            if got is None:
+                assert proc.fault is not None
+                self._record_fault(i, proc.fault)
+                continue
+            for line, out in got:
+                self._absorb(i, line, out)
+            if proc.alive and "init_ok" not in {e.type for _, e in got}:
                 self._fault(i, "garbage", "answered init without init_ok", 0)
 
     def _stop_all(self) -> None:

@@ -129,14 +129,21 @@ class NodeProcess:
     ) -> list[tuple[int, Envelope]] | None:
         """Write ``env`` and collect the node's envelopes up to its ``done``; None (and
         ``self.fault`` set, the process killed) if it crashed, hung, flooded or wrote garbage."""
+        if not self.write(env):
+            return None
+        return self.collect(timeout, max_lines, env.type)
+
+    def write(self, env: Envelope) -> bool:
+        """Write ``env`` to the node's stdin; False (a crash recorded) if it is closed."""
         stdin = self.proc.stdin
         assert stdin is not None
         try:
             stdin.write((env.to_line() + "\n").encode())
             stdin.flush()
         except (OSError, ValueError):
-            return self._fail_none("crashed", f"stdin closed before {env.type} ({self._status()})")
-        return self.collect(timeout, max_lines, env.type)
+            self._failed("crashed", f"stdin closed before {env.type} ({self._status()})")
+            return False
+        return True
 
     def collect(
         self, timeout: float, max_lines: int, what: str
