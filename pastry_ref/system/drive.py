@@ -6,6 +6,12 @@ Owns: ``apply_counting`` (apply an action, counting the messages it sends), ``qu
 ``build_ring`` (one sequential join after another, each run to quiescence). These are
 one schedule among the many the model checker explores; tests, the golden scripts, the demo
 and the scale checks use them. No randomness: callers pass ids drawn from their own generator.
+Rule (bounds, issue 14): no drive loop can run forever. Each schedule is deterministic (the next
+action is a function of the World), so a World that comes back is a loop that never ends:
+``quiesce`` and ``settle`` watch for one (Brent's cycle detection: one saved World, compared
+by cached hash, then by value) and raise ``Livelock`` at once, naming the cycle's deliveries
+(a message routed in a circle shows as its hops). A run that never repeats still stops at
+``max_steps`` / ``max_rounds`` with ``Livelock``.
 """
 
 from __future__ import annotations
@@ -41,21 +47,61 @@ def apply_counting(world: World, action: WorldAction, sent: Counter[str] | None)
     return world
 
 
+def _next_delivery(world: World) -> Receive | None:
+    """The delivery ``quiesce`` makes next: the first accepted message in the network's order."""
+    env = next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None)
+    return None if env is None else Receive(env.dest, env.msg)
+
+
+def _same(a: World, b: World) -> bool:
+    return a is b or (hash(a) == hash(b) and a == b)
+
+
+_SHOWN_HOPS = 12
+
+
+def _cycle_text(world: World, length: int) -> str:
+    """The ``length`` deliveries from ``world`` on (a cycle): ``Type(key) src -> dest, ...``."""
+    hops = []
+    for _ in range(min(length, _SHOWN_HOPS)):
+        action = _next_delivery(world)
+        assert action is not None  # world lies on the cycle, which is made of deliveries
+        msg = action.msg
+        key = getattr(msg, "key", getattr(msg, "joiner", None))
+        what = type(msg).__name__ + ("" if key is None else f"(key={key})")
+        hops.append(f"{what} {msg.src} -> {action.dest}")
+        world = world.apply(action)
+    more = f", ... ({length - _SHOWN_HOPS} more)" if length > _SHOWN_HOPS else ""
+    routed = all(h.startswith(("RouteMessage", "JoinRequest", "HopAck")) for h in hops)
+    kind = "a routing loop" if routed else "a delivery loop"
+    return f"{kind} of {length} deliveries: " + ", ".join(hops) + more
+
+
 def quiesce(
     world: World, max_steps: int = 1_000_000, sent: Counter[str] | None = None
 ) -> tuple[World, int]:
     """Deliver the first accepted in-flight message (in the network's sorted order) until no
     message is accepted; returns the quiet World and the number of deliveries. With ``sent``,
-    every message sent is counted by type."""
+    every message sent is counted by type. ``Livelock`` if the World comes back (the loop is
+    named) or after ``max_steps`` deliveries."""
     steps = 0
+    saved, power, lam = world, 1, 0  # Brent: compare with a World saved at powers of two
     while True:
-        env = next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None)
-        if env is None:
+        action = _next_delivery(world)
+        if action is None:
             return world, steps
         if steps >= max_steps:
             raise Livelock(f"still {len(world.network)} message(s) in flight after {steps} steps")
-        world = apply_counting(world, Receive(env.dest, env.msg), sent)
+        world = apply_counting(world, action, sent)
         steps += 1
+        lam += 1
+        if _same(world, saved):
+            raise Livelock(
+                f"the network never goes quiet: after {steps} deliveries the World repeats, "
+                + _cycle_text(world, lam)
+            )
+        if lam == power:
+            saved, power, lam = world, power * 2, 0
 
 
 def settle(
@@ -70,6 +116,7 @@ def settle(
     With ``sent``, every message sent is counted by type.
     """
     deliveries = firings = 0
+    saved, power, lam = world, 1, 0  # Brent, over the Worlds at the start of each round
     for _ in range(max_rounds):
         world, n = quiesce(world, sent=sent)
         deliveries += n
@@ -81,6 +128,11 @@ def settle(
             if action.timer in armed and world.may_fire(action.node, action.timer):
                 world = apply_counting(world, action, sent)
                 firings += 1
+        lam += 1
+        if _same(world, saved):
+            raise Livelock(f"timers never stop firing: the World repeats every {lam} round(s)")
+        if lam == power:
+            saved, power, lam = world, power * 2, 0
     raise Livelock(f"timers still firing after {max_rounds} rounds")
 
 
