@@ -25,11 +25,13 @@ from pastry_ref.conform.schedule import RunParams, generate, load_schedule
 from pastry_ref.conform.wire import WireError, parse_line
 from pastry_ref.node import messages as m
 from pastry_ref.oracle.judge import judge_trace
+from pastry_ref.testing import assert_valid, judge_history, pastry_conform
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "broken_nodes"
 PY = shlex.quote(sys.executable)
 OUR_NODE = f"{PY} -m pastry_ref.cli.main node"
+__all__ = ["pastry_conform"]  # the fixture of pastry_ref.testing, used as another project would
 
 
 def _bin(script: Path) -> str:
@@ -93,11 +95,26 @@ def test_R_CONF_10_our_node_valid_on_eight_nodes_through_the_cli(
     assert out.startswith("conform: valid (seed 2")
 
 
-def test_minimal_example_node_is_judged_valid(tmp_path: Path) -> None:
-    result = _run(
-        tmp_path, _bin(ROOT / "examples" / "minimal_node.py"), nodes=6, seed=1, tie_rule="clockwise"
+def test_minimal_example_node_is_judged_valid(pastry_conform: Any) -> None:
+    """The example node, run the way another project would: the ``pastry_ref.testing``
+    fixture, then ``assert_valid``."""
+    result = pastry_conform(
+        _bin(ROOT / "examples" / "minimal_node.py"), nodes=6, seed=1, tie_rule="clockwise"
     )
-    assert result.verdict == "valid", result.summary()
+    assert_valid(result)
+    assert result.verdict == "valid" and result.counts["delivered"] > 10
+    assert judge_history(result.run_dir / "history.jsonl").verdict == "valid"
+
+
+def test_assert_valid_fails_with_the_summary(tmp_path: Path) -> None:
+    bad = RunResult(
+        verdict="violated",
+        run_dir=tmp_path,
+        seed=9,
+        violations=({"rule": "R-LS-1", "line": 4, "message": "too long"},),
+    )
+    with pytest.raises(AssertionError, match="violated R-LS-1"):
+        assert_valid(bad)
 
 
 # -- the broken nodes: invalid, with the rule named ----------------------------------------------
