@@ -431,3 +431,16 @@ def test_R_JUDGE_1_a_route_delivered_at_two_nodes() -> None:
     report = judge_trace(lines)
     assert [v.rule for v in report.violations] == ["CorrectDelivery"]
     assert "delivered again, at 10, after 80" in report.violations[0].message
+
+
+def test_R_JUDGE_8_a_violated_report_raises_a_protocol_violation_on_request() -> None:
+    from pastry_ref.errors import ProtocolViolation
+    from pastry_ref.oracle import TraceViolated
+
+    good = judge_trace(small_trace())
+    assert good.raise_if_violated() is good
+    bad = judge_trace(small_trace([(0x85, [0x10, 0x80, 0xC0], 0xC0)]))
+    with pytest.raises(TraceViolated) as e:
+        bad.raise_if_violated()
+    assert isinstance(e.value, ProtocolViolation) and e.value.report is bad
+    assert "CorrectDelivery" in str(e.value) or "R-ROUTE-1" in str(e.value)

@@ -18,7 +18,7 @@ from pastry_ref.oracle.ideal import (
     root,
     root_candidates,
 )
-from pastry_ref.oracle.judge import TraceMeasures, TraceReport, judge_trace
+from pastry_ref.oracle.judge import TraceMeasures, TraceReport, TraceViolated, judge_trace
 from pastry_ref.oracle.ring import TIE_RULES, LeafHalves, Ring, TieRule
 from pastry_ref.oracle.route import RouteStep, choose, judge_route, judge_step
 from pastry_ref.oracle.snapshot import SnapshotReport, judge_snapshot
@@ -49,6 +49,7 @@ __all__ = [
     "TraceFormatError",
     "TraceMeasures",
     "TraceReport",
+    "TraceViolated",
     "TraceWriter",
     "check_routing_table",
     "choose",

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import attrs
 
+from pastry_ref.errors import ProtocolViolation
 from pastry_ref.oracle.ring import Ring
 from pastry_ref.oracle.route import judge_step
 from pastry_ref.oracle.snapshot import judge_snapshot
@@ -42,7 +43,14 @@ from pastry_ref.oracle.trace import (
 )
 from pastry_ref.oracle.verdict import RuleViolation
 
-__all__ = ["JSON_VIOLATIONS_MAX", "TraceMeasures", "TraceReport", "Verdict", "judge_trace"]
+__all__ = [
+    "JSON_VIOLATIONS_MAX",
+    "TraceMeasures",
+    "TraceReport",
+    "TraceViolated",
+    "Verdict",
+    "judge_trace",
+]
 
 Verdict = Literal["valid", "violated", "unknown"]
 _EXIT = {"valid": 0, "violated": 1, "unknown": 3}
@@ -179,6 +187,24 @@ class TraceReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
+
+    def raise_if_violated(self) -> TraceReport:
+        """``self`` unless the verdict is ``violated``; then ``TraceViolated`` (a
+        ``ProtocolViolation``: the foreign implementation is at fault) naming the first
+        violation. For callers that want an exception, such as a test suite."""
+        if self.verdict != "violated":
+            return self
+        first = self.violations[0]
+        more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
+        raise TraceViolated(f"{self.name}: {first}{more}", self)
+
+
+class TraceViolated(ProtocolViolation):
+    """A judged trace broke the protocol; ``report`` is the whole ``TraceReport``."""
+
+    def __init__(self, message: str, report: TraceReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @attrs.define

@@ -372,7 +372,7 @@ class _Reader:
         kind = obj.get("type")
         if type(kind) is str and kind.startswith("x-"):
             return None
-        if kind not in _FIELDS:
+        if type(kind) is not str or kind not in _FIELDS:
             raise ln.fail(
                 f"field 'type': expected one of {', '.join(sorted(_FIELDS))}, got {shown(kind)}"
             )
