@@ -161,6 +161,8 @@ SURVIVAL = [
 def test_R_CONF_4_a_misbehaving_node_is_survived_and_reported(
     tmp_path: Path, script: str, kind: str
 ) -> None:
+    """R-CONF-4 with each kind of misbehaviour: garbage (R-CONF-1), hung (R-CONF-2), flooded
+    (R-CONF-3), crashed. The node is our node until lookup 3 reaches it."""
     result = _run(
         tmp_path,
         _bin(BROKEN / f"{script}.py"),
@@ -284,6 +286,24 @@ def test_R_CONF_5_the_history_is_a_trace_the_judge_rejudges(our_run: RunResult) 
         "command.json",
     } <= names
     assert {f"node-{i}.stderr.log" for i in range(6)} <= names
+
+
+def test_R_CONF_7_every_quiescent_point_has_every_live_nodes_snapshot(our_run: RunResult) -> None:
+    events = [json.loads(x) for x in (our_run.run_dir / "history.jsonl").read_text().splitlines()]
+    live: set[str] = set()
+    points = 0
+    for i, e in enumerate(events):
+        if e["type"] == "joined":
+            live.add(e["node"])
+        elif e["type"] in ("crashed", "left"):
+            live.discard(e["node"])
+        elif e["type"] == "quiescent":
+            points += 1
+            after = {
+                x["node"] for x in events[i + 1 : i + 1 + len(live)] if x["type"] == "snapshot"
+            }
+            assert after == live
+    assert points == 3
 
 
 def test_R_CONF_6_schedule_is_a_function_of_the_seed() -> None:
