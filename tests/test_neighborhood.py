@@ -78,3 +78,15 @@ def test_R_NB_1_constructor_checks() -> None:
         Neighborhood(4, s, 2, ((1.0, 16),))
     with pytest.raises(InvalidId):
         Neighborhood.empty(4, s, 2).insert(16, ConstantProximity())
+
+
+def test_R_NB_1_constructor_names_the_bad_id_and_its_field() -> None:
+    """A neighbourhood refuses an owner or a member that is not an id of the space, and the
+    message names the field (and the member's position), the value and the expected range."""
+    s = IdSpace(4, 1)
+    with pytest.raises(InvalidId, match=r"^neighborhood\.owner: id 16 is out of range; expected"):
+        Neighborhood(16, s, 2)
+    with pytest.raises(InvalidId, match=r"^neighborhood\.entries\[1\]: id 16 is out of range"):
+        Neighborhood(4, s, 2, ((1.0, 5), (2.0, 16)))
+    with pytest.raises(InvalidId, match=r"^neighborhood\.entries\[0\]: expected an integer id"):
+        Neighborhood(4, s, 2, ((1.0, True),))  # type: ignore[arg-type]
