@@ -29,7 +29,7 @@ from pastry_ref.oracle.route import RouteStep, choose, judge_route, judge_step
 from pastry_ref.oracle.snapshot import delivered_keys, judge_snapshot
 from pastry_ref.ring.config import Config
 from pastry_ref.ring.ids import IdSpace
-from pastry_ref.tables.routing import follow
+from pastry_ref.tables.routing import NodeTables, follow
 from tests import brute
 from tests.brute import leaf_sizes, small_ring
 
@@ -369,3 +369,57 @@ def test_R_JUDGE_7_snapshot_of_a_160_bit_ring_follows_critical_keys() -> None:
     report = judge_snapshot(ring, tables, 8)
     assert report.violations == () and report.whole
     assert report.routes >= 4 * len(ids)  # the critical keys, one route each
+
+
+# -- one logic: the snapshot judge and the World's Consistency agree --------------------------
+@pytest.fixture(scope="module")
+def small_world():
+    from pastry_ref.system import build_ring
+
+    rnd = random.Random(3)
+    config = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=2)
+    ids = rnd.sample(range(256), 12)
+    joiners = [(x, ids[rnd.randrange(i)]) for i, x in enumerate(ids[1:], 1)]
+    world, _ = build_ring(config, ids[0], joiners)
+    return world
+
+
+@settings(max_examples=60)
+@given(st.randoms(use_true_random=False))
+def test_Consistency_snapshot_judge_agrees_with_the_world(small_world, rnd) -> None:
+    """Remove random leaf-set members at random nodes: the pairs of nodes the World's
+    Consistency reports are exactly the pairs the snapshot judge reports."""
+    import attrs
+
+    from pastry_ref.system.invariants import consistency
+
+    world = small_world
+    for node in rnd.sample(world.nodes, rnd.randint(1, 4)):
+        ls = node.leaf_set
+        for m in rnd.sample(sorted(ls.members()), rnd.randint(0, len(ls.members()))):
+            ls = ls.remove(m)
+        world = world.replace_node(attrs.evolve(node, leaf_set=ls))
+    space = world.config.space
+    ours = consistency(world)
+    ring = Ring.build(space, [n.id for n in world.nodes], "clockwise")
+    tables = {
+        n.id: ForeignTables.of(NodeTables(n.leaf_set, n.routing_table, n.neighborhood))
+        for n in world.nodes
+    }
+    judged = [v for v in judge_snapshot(ring, tables, 4).violations if v.rule == "Consistency"]
+
+    def pairs_world() -> set[tuple[int, int]]:
+        out = set()
+        for v in ours:
+            words = v.detail.split()
+            out.add((int(words[2]), int(words[4])))
+        return out
+
+    def pairs_judge() -> set[tuple[int, int]]:
+        out = set()
+        for v in judged:
+            words = v.message.split()
+            out.add((int(words[0], 16), int(words[2], 16)))
+        return out
+
+    assert pairs_world() == pairs_judge()
