@@ -606,7 +606,7 @@ class PastApp(App):
             drop = SendDirect(m.holder, Discard(file_id=m.file_id, owner=p.file.owner))
             refuse = self._receipt_to(node, p.file, p.client, p.sender, False)
             return AppStep(attrs.evolve(self, diverting=tuple(keep)), (drop, *refuse))
-        if not m.ok:
+        if not m.ok or m.holder not in node.leaf_set.members():  # refused, or failed since
             app, effects = self._next_candidate(node, p, keep)
             return AppStep(attrs.evolve(app, diverting=tuple(keep)), tuple(effects))
         f = attrs.evolve(p.file, content="", kind=Kind.POINTER, target=m.holder)
@@ -621,7 +621,11 @@ class PastApp(App):
         return AppStep(app, tuple(effects))
 
     def _on_store_pointer(self, node: NodeState, m: StorePointer) -> AppStep:
-        if self.entry(m.file_id) is not None or self.gone(m.file_id, m.owner):
+        if (
+            self.entry(m.file_id) is not None
+            or self.gone(m.file_id, m.owner)
+            or m.target not in node.leaf_set.members()
+        ):
             return AppStep(self)
         f = StoredFile(
             file_id=m.file_id,

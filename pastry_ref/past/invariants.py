@@ -151,8 +151,9 @@ def lookup_returns_inserted(world: World) -> list[Violation]:
 
 
 def acked_hadk_holders(before: World, action: WorldAction, after: World) -> list[Violation]:
-    """An insert is acknowledged only when k distinct nodes hold its file (or held it and are
-    down since, or freed it for a reclaim of the file that has started)."""
+    """An insert is acknowledged only when k distinct nodes hold its file, a replica or a
+    pointer to a diverted one (or held it and are down since, or point to a target down since,
+    or freed it for a reclaim of the file that has started)."""
     if len(after.replies) == len(before.replies) or not _past(after):
         return []
     old = set(before.replies)
@@ -176,7 +177,10 @@ def acked_hadk_holders(before: World, action: WorldAction, after: World) -> list
             if after.is_down(x):
                 continue
             f = _app(after, x).entry(ok.file_id)
-            if f is None or (f.target is not None and not valid_entry(after, x, ok.file_id)):
+            t = None if f is None else f.target
+            if f is None or (
+                t is not None and not after.is_down(t) and not valid_entry(after, x, ok.file_id)
+            ):  # a pointer whose target is down since held the file (like a down holder)
                 out.append(
                     Violation(
                         "AckedHadKHolders",
