@@ -10,7 +10,7 @@ write it, and the judge's wall and CPU time (load + judge, best of the runs; wal
 with whatever else the machine runs) with the verdict; figures, never assertions. The issue's
 bound is 10 s.
 
-    .venv/bin/python bench/bench_judge.py [N [LOOKUPS [RUNS]]]
+    .venv/bin/python bench/bench_judge.py [N [LOOKUPS [RUNS [snapshots|hop-tables|ideal]]]]
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ from pastry_ref.ring.proximity import EuclideanPlane
 from pastry_ref.tables.routing import follow
 
 
-def write_trace(path: str, n: int, lookups: int, seed: int = 12) -> None:
+def write_trace(path: str, n: int, lookups: int, seed: int = 12, mode: str = "snapshots") -> None:
+    """``mode``: ``snapshots`` (hops judged against the window's snapshots), ``hop-tables``
+    (every hop also carries its node's tables), ``ideal`` (no snapshots: hops judged against
+    the ideal tables; the verdict is then unknown, since no window has every snapshot)."""
     rng = random.Random(seed)
     space = IdSpace(160, 4)
     config = Config(space, leaf_set_size=24, neighborhood_size=32)
@@ -48,8 +51,10 @@ def write_trace(path: str, n: int, lookups: int, seed: int = 12) -> None:
             w.joined(i, time=t, coords=points[i])
         t += 1
         w.quiescent(time=t)
-        for i in ids:
-            w.snapshot(ForeignTables.of(tables[i]), time=t)
+        foreign = {i: ForeignTables.of(tables[i]) for i in ids}
+        if mode != "ideal":
+            for i in ids:
+                w.snapshot(foreign[i], time=t)
         for k in range(lookups):
             key, origin = rng.randrange(space.size), rng.choice(ids)
             route = follow(key, origin, tables)
@@ -58,7 +63,7 @@ def write_trace(path: str, n: int, lookups: int, seed: int = 12) -> None:
             nodes = route.nodes()
             for a, b in itertools.pairwise(nodes):
                 t += 1
-                w.hop(f"r{k}", a, b, time=t)
+                w.hop(f"r{k}", a, b, time=t, tables=foreign[a] if mode == "hop-tables" else None)
             t += 1
             w.deliver(f"r{k}", route.delivered_at, time=t)
 
@@ -67,16 +72,17 @@ def main(argv: list[str]) -> None:
     n = int(argv[0]) if argv else 1000
     lookups = int(argv[1]) if len(argv) > 1 else 2000
     runs = int(argv[2]) if len(argv) > 2 else 3
+    mode = argv[3] if len(argv) > 3 else "snapshots"
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "trace.jsonl")
         t0 = time.perf_counter()
-        write_trace(path, n, lookups)
+        write_trace(path, n, lookups, mode=mode)
         wrote = time.perf_counter() - t0
         size = os.path.getsize(path)
         with open(path, encoding="utf-8") as f:
             lines = sum(1 for _ in f)
         print(
-            f"trace: {n} nodes, {lookups} lookups, {lines} lines, {size / 1e6:.1f} MB "
+            f"trace ({mode}): {n} nodes, {lookups} lookups, {lines} lines, {size / 1e6:.1f} MB "
             f"(written in {wrote:.1f} s)"
         )
         best = best_cpu = float("inf")
@@ -92,8 +98,10 @@ def main(argv: list[str]) -> None:
             f"judge: {best:.2f} s wall, {best_cpu:.2f} s CPU (best of {runs}), "
             f"verdict {report.verdict}, "
             f"{len(report.violations)} violations, {m.hops} hops judged "
-            f"({m.hops_judged_snapshot} against snapshots), {m.routes_followed} routes "
-            f"followed over the snapshot, completeness {m.tables.completeness:.1%}"
+            f"({m.hops_judged_snapshot} against snapshots, {m.hops_judged_given} against their "
+            f"own tables, {m.hops_judged_ideal} against the ideal), {m.routes_followed} routes "
+            f"followed over the snapshot, routing-table completeness "
+            f"{report.to_dict()['measures']['routing_table_completeness']}"
         )
 
 

@@ -84,7 +84,8 @@ class TraceMeasures:
         t = self.tables
         d["routing_table_fillable_cells"] = t.fillable
         d["routing_table_filled_cells"] = t.filled
-        d["routing_table_completeness"] = round(t.completeness, 6)
+        # None: no table was judged against the ideal (no quiescent window had snapshots).
+        d["routing_table_completeness"] = round(t.completeness, 6) if t.fillable else None
         d["routing_table_dead_entries"] = t.dead
         if t.stretch:
             d["proximity_stretch_mean"] = round(sum(t.stretch) / len(t.stretch), 6)
@@ -153,9 +154,14 @@ class TraceReport:
             if d["proximity_stretch_mean"] is not None
             else "not measured (no coords)"
         )
+        completeness = (
+            f"{m.tables.completeness:.1%} ({m.tables.filled}/{m.tables.fillable} cells)"
+            if m.tables.fillable
+            else "not measured (no snapshot judged)"
+        )
         lines.append(
-            f"  measures: routing-table completeness {d['routing_table_completeness']:.1%} "
-            f"({m.tables.filled}/{m.tables.fillable} cells), dead entries {m.tables.dead}, "
+            f"  measures: routing-table completeness {completeness}, dead entries "
+            f"{m.tables.dead}, "
             f"proximity stretch {stretch}; hops per route mean {d['mean_route_hops']}, "
             f"max {m.max_route_hops}; hops judged against given tables {m.hops_judged_given}, "
             f"snapshots {m.hops_judged_snapshot}, ideal {m.hops_judged_ideal}, unjudged "
