@@ -276,6 +276,7 @@ def test_R_CONF_6_replay_gives_the_same_history(
 def test_R_CONF_5_the_history_is_a_trace_the_judge_rejudges(our_run: RunResult) -> None:
     report = judge_trace(our_run.run_dir / "history.jsonl")
     assert report.verdict == "valid"
+    assert main(["judge", str(our_run.run_dir / "history.jsonl")]) == 0
     run = our_run.run_dir
     names = {p.name for p in run.iterdir()}
     assert {

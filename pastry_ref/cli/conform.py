@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -130,10 +131,11 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if args.json:
-        print(json.dumps(result.to_json(), indent=1))
-    else:
-        print(result.summary())
+    try:
+        print(json.dumps(result.to_json(), indent=1) if args.json else result.summary())
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (``| head``): the run folder has it all
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return result.exit_code
 
 
