@@ -423,3 +423,17 @@ def test_Consistency_snapshot_judge_agrees_with_the_world(small_world, rnd) -> N
         return out
 
     assert pairs_world() == pairs_judge()
+
+
+def test_R_JUDGE_7_a_stale_routing_table_entry_is_a_measure_not_a_violation() -> None:
+    """A live node's table still names a crashed node (no one noticed: it was in no leaf
+    set): routes followed over the snapshot skip it, as after a hop timeout."""
+    ids = [0x10, 0x30, 0x50, 0x80, 0xC0]
+    tables = foreign(ideal_tables(ids, Config(S8, leaf_set_size=2)))
+    t = tables[0x10]
+    rows = list(t.rows[0])
+    rows[9] = (0x90,)  # 90 crashed; 10 still lists it in cell (0, 9)
+    tables[0x10] = ForeignTables(0x10, t.left, t.right, (tuple(rows),), t.neighborhood)
+    report = judge_snapshot(Ring.build(S8, ids, "clockwise"), tables, 2)
+    assert report.violations == ()
+    assert report.measures.dead == 1
