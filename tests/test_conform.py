@@ -141,6 +141,30 @@ def test_R_CONF_8_each_broken_node_is_invalid_with_its_rule(
     assert rule in result.rules, (rule, sorted(result.rules))
 
 
+MUTE_NODE = """
+import json, sys
+for line in sys.stdin:
+    env = json.loads(line)
+    me, body = env["dest"], env["body"]
+    if body["type"] == "init":
+        reply = {"type": "init_ok", "in_reply_to": body["msg_id"]}
+        print(json.dumps({"src": me, "dest": "harness", "body": reply}))
+    print(json.dumps({"src": me, "dest": "harness", "body": {"type": "done"}}), flush=True)
+"""
+
+
+def test_R_CONF_8_a_node_that_never_gets_ready_makes_the_run_unknown(tmp_path: Path) -> None:
+    """A node that answers every input but never reports join_ok breaks no rule the judge
+    can see, yet the run cannot decide: unknown, exit 3, with the reason."""
+    schedule = generate(1, RunParams(nodes=3, churn=False, faults=False, lookups=2))
+    options = HarnessOptions(command=(sys.executable, "-c", MUTE_NODE))
+    result = conform(schedule, options, tmp_path / "run")
+    assert result.verdict == "unknown" and result.exit_code == 3
+    assert not result.faults
+    assert any("never reported join_ok" in r for r in result.reasons)
+    assert json.loads((result.run_dir / "results.json").read_text())["valid"] == "unknown"
+
+
 def test_the_correct_node_passes_what_the_broken_ones_fail(tmp_path: Path) -> None:
     """The broken cases are not broken by their schedules: the paper join, the clockwise tie
     rule and 8 nodes are all valid with the correct node."""
