@@ -22,7 +22,7 @@ from pastry_ref.conform.node_server import NodeServer, decode_message, encode_me
 from pastry_ref.conform.process import NodeProcess, kill_all
 from pastry_ref.conform.run import RunResult, conform
 from pastry_ref.conform.schedule import RunParams, generate, load_schedule
-from pastry_ref.conform.wire import WireError, parse_line
+from pastry_ref.conform.wire import Envelope, WireError, parse_line
 from pastry_ref.node import messages as m
 from pastry_ref.oracle.judge import judge_trace
 from pastry_ref.testing import assert_valid, judge_history, pastry_conform
@@ -235,6 +235,18 @@ def test_R_CONF_2_nodes_that_never_answer_init_are_hung_within_one_deadline(
     assert first.startswith("no 'done' within") and "within 0.1 s" not in first
     assert others == ["no 'done' within 0.1 s after init"] * 2
     assert not process._LIVE
+
+
+def test_R_CONF_2_a_node_that_does_not_read_its_input_is_hung(tmp_path: Path) -> None:
+    """Writing to a node whose stdin stays full gives up after the timeout (no blocked
+    harness): the node is reported hung and killed."""
+    deaf = [sys.executable, "-c", "import time; time.sleep(60)"]
+    node = NodeProcess(deaf, "0a", tmp_path / "deaf.log", {})
+    big = Envelope("harness", "0a", {"type": "tick", "x-pad": "x" * (1 << 20)})
+    assert node.write(big, timeout=0.5) is False
+    assert node.fault is not None and node.fault.kind == "hung"
+    assert "does not read its stdin" in node.fault.message
+    assert node.proc.poll() is not None
 
 
 def test_R_CONF_9_kill_all_kills_every_node_process(tmp_path: Path) -> None:

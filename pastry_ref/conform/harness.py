@@ -227,7 +227,7 @@ class Harness:
             }
             proc = self.procs[i]
             assert proc is not None
-            if not proc.write(Envelope(HARNESS, name, body)):
+            if not proc.write(Envelope(HARNESS, name, body), self.options.init_timeout):
                 assert proc.fault is not None
                 self._record_fault(i, proc.fault)
         for i, proc in enumerate(self.procs):

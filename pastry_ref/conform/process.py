@@ -3,8 +3,8 @@
 Owns: ``NodeProcess`` (one child process speaking the node protocol on stdin/stdout, its stderr
 copied to a log file), ``Fault`` (what a misbehaving process did: crashed, hung, flooded,
 garbage, with the node and the line) and ``kill_all``. Rules: (1) every wait has a timeout: a
-node that does not answer with ``done`` in time is *hung*, killed and reported, never waited on
-for ever; (2) output is bounded: a line longer than ``MAX_LINE`` or more than ``max_lines``
+node that does not answer with ``done`` in time, or does not take its input in time (its
+stdin stays full), is *hung*, killed and reported, never waited on for ever; (2) output is bounded: a line longer than ``MAX_LINE`` or more than ``max_lines``
 lines for one input is a *flood*, cut and reported; stderr beyond ``MAX_STDERR`` bytes is
 discarded (and counted); (3) every process is started in its own session, tracked in
 ``_LIVE``, and killed by ``kill_all`` (the harness calls it in ``finally``, and at exit);
@@ -17,10 +17,12 @@ import atexit
 import contextlib
 import os
 import queue
+import select
 import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -129,17 +131,30 @@ class NodeProcess:
     ) -> list[tuple[int, Envelope]] | None:
         """Write ``env`` and collect the node's envelopes up to its ``done``; None (and
         ``self.fault`` set, the process killed) if it crashed, hung, flooded or wrote garbage."""
-        if not self.write(env):
+        if not self.write(env, timeout):
             return None
         return self.collect(timeout, max_lines, env.type)
 
-    def write(self, env: Envelope) -> bool:
-        """Write ``env`` to the node's stdin; False (a crash recorded) if it is closed."""
+    def write(self, env: Envelope, timeout: float = 10.0) -> bool:
+        """Write ``env`` to the node's stdin within ``timeout`` seconds; False (a fault
+        recorded, the node killed) if stdin is closed (crashed) or stays full (hung: the node
+        does not read its input)."""
         stdin = self.proc.stdin
         assert stdin is not None
+        data = (env.to_line() + "\n").encode()
+        deadline = time.monotonic() + timeout
         try:
-            stdin.write((env.to_line() + "\n").encode())
-            stdin.flush()
+            fd = stdin.fileno()
+            os.set_blocking(fd, False)
+            while data:
+                try:
+                    data = data[os.write(fd, data) :]
+                except BlockingIOError:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        self._failed("hung", f"does not read its stdin ({env.type} not taken)")
+                        return False
+                    select.select([], [fd], [], left)
         except (OSError, ValueError):
             self._failed("crashed", f"stdin closed before {env.type} ({self._status()})")
             return False
