@@ -229,7 +229,8 @@ class ScribeApp(App):
         """R-SCRIBE-4: a node on the subscribe's path adds the previous hop as a child. Already
         in the tree, it stops the message; else it becomes a forwarder and sends the subscribe on
         as its own (the payload rewritten with itself as the child). ``on``: the subscribe's
-        next hop (``ForwardTo``), a hand-down to route on (``Route``), None at the root.
+        next hop (``ForwardTo``), the subscribe to route if this node is no longer in the tree
+        (``Route``: a hand-down, a heartbeat answer), None at the root.
         R-SCRIBE-13: a tree node at its child limit hands the new child down instead."""
         if c in node.failed:  # a child this node declared failed is not taken (R-SCRIBE-9)
             return AppStep(self), None
@@ -347,13 +348,24 @@ class ScribeApp(App):
         if isinstance(payload, Heartbeat):
             return self._heartbeat(node, payload)
         if isinstance(payload, HeartbeatAck):
-            cur = self.group(payload.group)
-            if cur is None or payload.child not in cur.unanswered:
-                return AppStep(self)
-            st = attrs.evolve(cur, unanswered=cur.unanswered - {payload.child})
-            return AppStep(self._with(payload.group, st))
+            return self._heartbeat_ack(node, payload)
         assert isinstance(payload, AnycastMsg)
         return self._anycast_step(node, payload)
+
+    def _heartbeat_ack(self, node: NodeState, msg: HeartbeatAck) -> AppStep:
+        """R-SCRIBE-16: an answer clears the child's debt; an answer from a node this node no
+        longer lists (dropped on a false suspicion) is a subscription refresh: the node takes
+        it back as a child (R-SCRIBE-4: acknowledged at once if attached; having left the tree,
+        it joins again as a forwarder), as FreePastry's refresh does."""
+        g, c = msg.group, msg.child
+        cur = self.group(g)
+        if cur is not None and c in cur.children:
+            if c not in cur.unanswered:
+                return AppStep(self)
+            return AppStep(self._with(g, attrs.evolve(cur, unanswered=cur.unanswered - {c})))
+        seq = cur.seq if cur is not None else 0
+        again = Route(g, SubscribeMsg(group=g, child=node.id, seq=seq))  # if it left the tree
+        return self._take_child(node, g, c, seq, again, ())[0]
 
     def _keep_record(self, msg: RootMirror) -> AppStep:
         """R-SCRIBE-14: keep the newest record of a group (the highest ``seq``)."""

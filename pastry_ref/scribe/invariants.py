@@ -1,9 +1,10 @@
 """SCRIBE's properties of a World, registered with the property table on import.
 
-Owns: NoParentCycle, DeliveredOnce, AnycastAnswersAcceptingMember (every state), TreeAgreement,
-ChainsEndAtRoot, DeliveryComplete, NoUselessForwarder (convergence: they must hold in terminal
-states). Rule 1: each returns named violations. Rule 2: each holds vacuously (returns []) in a
-World whose hosts run no ``ScribeApp``. "Live" means started and not down.
+Owns: NoParentCycle, DeliveredOnce, AnycastAnswersAcceptingMember, OutDegreeBounded (every
+state), AnycastFailsOnlyWithoutAcceptor (transition), TreeAgreement, ChainsEndAtRoot,
+DeliveryComplete, NoUselessForwarder (convergence: they must hold in terminal states). Rule 1:
+each returns named violations. Rule 2: each holds vacuously (returns []) in a World whose hosts
+run no ``ScribeApp``. "Live" means started and not down.
 Spec: spec/invariants.md (SCRIBE), spec/scribe.md.
 """
 
@@ -17,20 +18,24 @@ from pastry_ref.scribe.app import GroupState, ScribeApp
 from pastry_ref.scribe.messages import (
     Anycast,
     AnycastAccepted,
+    AnycastFailed,
     Delivered,
     Publish,
 )
+from pastry_ref.system.actions import WorldAction
 from pastry_ref.system.consistency import Violation
 from pastry_ref.system.invariants import ALL_CHECKS, register_property
 from pastry_ref.system.world import World
 
 __all__ = [
     "anycast_answers_accepting_member",
+    "anycast_fails_only_without_acceptor",
     "chains_end_at_root",
     "delivered_once",
     "delivery_complete",
     "no_parent_cycle",
     "no_useless_forwarder",
+    "out_degree_bounded",
     "scribe_apps",
     "tree_agreement",
 ]
@@ -202,9 +207,67 @@ def anycast_answers_accepting_member(world: World) -> list[Violation]:
     return out
 
 
+def out_degree_bounded(world: World) -> list[Violation]:
+    """OutDegreeBounded: with a child limit (R-SCRIBE-13), no live node has more children in
+    a group than the limit."""
+    out: list[Violation] = []
+    for n, a in sorted(scribe_apps(world).items()):
+        if a.max_children is None:
+            continue
+        for g, st in a.groups:
+            if len(st.children) > a.max_children:
+                out.append(
+                    Violation(
+                        "OutDegreeBounded",
+                        f"group {g}: node {n} has {len(st.children)} children "
+                        f"{sorted(st.children)}, the limit is {a.max_children}",
+                    )
+                )
+    return out
+
+
+def anycast_fails_only_without_acceptor(
+    before: World, action: WorldAction, after: World
+) -> list[Violation]:
+    """AnycastFailsOnlyWithoutAcceptor: a step that answers an anycast with ``AnycastFailed``
+    starts from a state in which no live node that accepts is an attached member of the group
+    (acknowledged, or the root)."""
+    if len(after.replies) == len(before.replies):
+        return []
+
+    def failures(w: World) -> Counter[tuple[int, Anycast]]:
+        return Counter(
+            (n, r.request)
+            for n, r in w.replies
+            if isinstance(r.request, Anycast) and isinstance(r.response, AnycastFailed)
+        )
+
+    new = sorted((failures(after) - failures(before)).elements(), key=lambda e: e[1].id)
+    apps = scribe_apps(before)
+    out: list[Violation] = []
+    for n, request in new:
+        g = request.group
+        acceptors = sorted(
+            m
+            for m, a in apps.items()
+            if m in a.accepts and (st := a.group(g)) is not None and st.member and st.attached
+        )
+        if acceptors:
+            out.append(
+                Violation(
+                    "AnycastFailsOnlyWithoutAcceptor",
+                    f"anycast {request.id} failed at {n} while {acceptors} accept as "
+                    f"attached members of group {g}",
+                )
+            )
+    return out
+
+
 register_property("NoParentCycle", no_parent_cycle)
 register_property("DeliveredOnce", delivered_once)
 register_property("AnycastAnswersAcceptingMember", anycast_answers_accepting_member)
+register_property("OutDegreeBounded", out_degree_bounded)
+register_property("AnycastFailsOnlyWithoutAcceptor", transition=anycast_fails_only_without_acceptor)
 register_property("TreeAgreement", tree_agreement, convergence=ALL_CHECKS)
 register_property("ChainsEndAtRoot", chains_end_at_root, convergence=ALL_CHECKS)
 register_property("DeliveryComplete", delivery_complete, convergence=("terminal",))

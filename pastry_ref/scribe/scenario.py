@@ -12,6 +12,10 @@ every bad value is one ``ScenarioFileError`` naming ``app.scribe.KEY`` and the e
     publish = [[95, "news", "e1"]]       # [origin, topic, event]
     anycast = [[95, "news"]]             # [origin, topic]; ids 0, 1, ... in order
     accepts = [17]                       # nodes whose members accept anycasts
+    max_children = 2                     # out-degree bound, hand-down (R-SCRIBE-13); none
+    mirror = 1                           # next-closest nodes holding the root record (14); 0
+    cache_root = true                    # publishers cache the root's address (15); false
+    heartbeats = true                    # heartbeat messages (R-SCRIBE-16); false
 """
 
 from __future__ import annotations
@@ -35,7 +39,19 @@ from pastry_ref.scribe.messages import (
 
 __all__ = ["parse_scribe_table"]
 
-_KEYS = ("groups", "create", "subscribe", "unsubscribe", "publish", "anycast", "accepts")
+_KEYS = (
+    "groups",
+    "create",
+    "subscribe",
+    "unsubscribe",
+    "publish",
+    "anycast",
+    "accepts",
+    "max_children",
+    "mirror",
+    "cache_root",
+    "heartbeats",
+)
 
 
 def _error(where: str, key: str, expected: str, got: object) -> Exception:
@@ -98,4 +114,26 @@ def parse_scribe_table(
     if not isinstance(accepts_v, list):
         raise _error(where, "accepts", "a list of node ids", accepts_v)
     accepts = frozenset(_node(where, f"accepts[{i}]", v, space) for i, v in enumerate(accepts_v))
-    return ScribeApp(accepts=accepts), tuple(requests)
+    max_children: int | None = None
+    if "max_children" in table:
+        v = table["max_children"]
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 1_000_000:
+            raise _error(where, "max_children", "an integer in 1..1000000", v)
+        max_children = v
+    mirror = table.get("mirror", 0)
+    if not isinstance(mirror, int) or isinstance(mirror, bool) or not 0 <= mirror <= 64:
+        raise _error(where, "mirror", "an integer in 0..64", mirror)
+    flags: dict[str, bool] = {}
+    for key in ("cache_root", "heartbeats"):
+        f = table.get(key, False)
+        if not isinstance(f, bool):
+            raise _error(where, key, "true or false", f)
+        flags[key] = f
+    app = ScribeApp(
+        accepts=accepts,
+        max_children=max_children,
+        mirror=mirror,
+        cache_root=flags["cache_root"],
+        heartbeats=flags["heartbeats"],
+    )
+    return app, tuple(requests)
