@@ -4,8 +4,9 @@ Owns: ``NodeProcess`` (one child process speaking the node protocol on stdin/std
 copied to a log file), ``Fault`` (what a misbehaving process did: crashed, hung, flooded,
 garbage, with the node and the line) and ``kill_all``. Rules: (1) every wait has a timeout: a
 node that does not answer with ``done`` in time, or does not take its input in time (its
-stdin stays full), is *hung*, killed and reported, never waited on for ever; (2) output is bounded: a line longer than ``MAX_LINE`` or more than ``max_lines``
-lines for one input is a *flood*, cut and reported; stderr beyond ``MAX_STDERR`` bytes is
+stdin stays full), is *hung*, killed and reported, never waited on for ever; (2) output is
+bounded: a line longer than ``MAX_LINE`` or more than ``max_lines`` lines for one input is a
+*flood*, cut and reported; stderr beyond ``MAX_STDERR`` bytes is
 discarded (and counted); (3) every process is started in its own session, tracked in
 ``_LIVE``, and killed by ``kill_all`` (the harness calls it in ``finally``, and at exit);
 (4) a process that breaks the protocol is a verdict about it (``Fault``), never bad input.
