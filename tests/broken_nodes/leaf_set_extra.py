@@ -1,6 +1,7 @@
-"""Broken node: its leaf set keeps one member too many: the next known node clockwise beyond
-the right half is kept (and reported) as an (L/2 + 1)-th member. Everything else is our
-node."""
+"""Broken node: its leaf set holds one member too many: the next known node clockwise beyond
+the right half is reported as an (L/2 + 1)-th member, in snapshots and in the tables of every
+hop. (Our LeafSet refuses such a set on construction, so the wrapper changes what the node
+reports, not the value it routes with.) Everything else is our node."""
 
 from __future__ import annotations
 
