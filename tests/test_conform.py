@@ -315,14 +315,27 @@ def _command_lines() -> list[str]:
 def test_R_CONF_6_replay_gives_the_same_history(
     our_run: RunResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["conform", "--replay", str(our_run.run_dir), "--out", str(tmp_path)])
+    """``--replay RUN`` runs RUN's schedule with RUN's command and harness options (here
+    changed to the clockwise tie rule, to see that they are taken), and writes the same
+    history line for line."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "schedule.json").write_text((our_run.run_dir / "schedule.json").read_text())
+    recorded = json.loads((our_run.run_dir / "command.json").read_text())
+    recorded["options"]["tie_rule"] = "clockwise"
+    (run / "command.json").write_text(json.dumps(recorded))
+    code = main(["conform", "--replay", str(run), "--out", str(tmp_path / "out")])
     assert code == 0, capsys.readouterr().out
-    (again,) = tmp_path.iterdir()
-    first = (our_run.run_dir / "history.jsonl").read_bytes()
-    assert (again / "history.jsonl").read_bytes() == first
+    (again,) = (tmp_path / "out").iterdir()
+    first = (our_run.run_dir / "history.jsonl").read_text().splitlines()
+    second = (again / "history.jsonl").read_text().splitlines()
+    assert json.loads(second[0])["tie_rule"] == "clockwise"
+    assert json.loads(first[0])["tie_rule"] == "either"
+    assert second[1:] == first[1:]
     assert load_schedule(again / "schedule.json") == load_schedule(
         our_run.run_dir / "schedule.json"
     )
+    assert json.loads((again / "command.json").read_text())["options"]["tie_rule"] == "clockwise"
 
 
 def test_R_CONF_5_the_history_is_a_trace_the_judge_rejudges(our_run: RunResult) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -70,11 +71,14 @@ def add_command(sub: Any) -> None:
     p.add_argument("--no-faults", action="store_true", help="no drops, duplicates, partition")
     p.add_argument(
         "--tie-rule",
-        default="either",
         choices=("either", "clockwise", "counterclockwise"),
-        help="the nodes' tie rule, for the judge (default either: not told)",
+        help="the nodes' tie rule, for the judge (default either: not told; --replay: the run's)",
     )
-    p.add_argument("--timeout", type=_seconds, default=10.0, help="seconds a node may take")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        help="seconds a node may take (default 10; on --replay, the run's)",
+    )
     p.add_argument("--out", default="conform-runs", help="folder for run folders")
     p.add_argument("--replay", metavar="RUN", help="run RUN/schedule.json again")
     p.add_argument("--json", action="store_true", help="print results.json instead")
@@ -83,11 +87,13 @@ def add_command(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     command_text = args.bin
+    recorded: dict[str, Any] = {}
     if args.replay:
         run = Path(args.replay)
         schedule = load_schedule(run / "schedule.json")
+        replay_words, recorded = _replay_command(run)
         if command_text is None:
-            command_text = _replay_command(run)
+            command_text = replay_words
     else:
         if not 0 <= args.seed <= MAX_SEED:
             raise BadInput(f"--seed: expected 0..{MAX_SEED}, got {args.seed}")
@@ -112,7 +118,11 @@ def _run(args: argparse.Namespace) -> int:
         raise BadInput(f"--bin: not a command line ({e}): {shown(command_text, 80)}") from None
     if not command:
         raise BadInput("--bin: the command line is empty")
-    options = HarnessOptions(command=command, timeout=args.timeout, tie_rule=args.tie_rule)
+    options = HarnessOptions(
+        command=command,
+        timeout=args.timeout or _recorded(recorded, "timeout", float, 10.0),
+        tie_rule=args.tie_rule or _recorded(recorded, "tie_rule", str, "either"),
+    )
     run_dir = next_run_dir(Path(args.out), schedule.seed, schedule.params.nodes)
     # Ctrl-C and a termination request end the run with every node killed, whatever signal
     # disposition this process inherited (a background job may start with SIGINT ignored).
@@ -143,17 +153,28 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _replay_command(run: Path) -> str:
+def _replay_command(run: Path) -> tuple[str, dict[str, Any]]:
+    """The command line and the harness options a run recorded in ``command.json``."""
     path = run / "command.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         words = data["command"]
+        options = data.get("options", {})
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise TypeError
+        if not isinstance(options, dict):
             raise TypeError
     except OSError:
         raise ScheduleError(f"{path}: cannot read it; give --bin") from None
     except (ValueError, KeyError, TypeError):
         raise ScheduleError(f"{path}: expected {{'command': [words]}}; give --bin") from None
-    import shlex
+    return shlex.join(words), options
 
-    return shlex.join(words)
+
+def _recorded(options: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = options.get(key, default)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, kind):
+        return value
+    raise ScheduleError(f"command.json: options.{key}: expected a {kind.__name__}")
