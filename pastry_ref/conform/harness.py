@@ -437,6 +437,10 @@ class Harness:
             if not live:
                 self.log.notes.append(f"join of node {i} skipped: no live node to join through")
                 return
+            self.log.notes.append(
+                f"join of node {i}: its seed, node {seed}, is not live; joined through node "
+                f"{live[0]} instead"
+            )
             seed = live[0]
         self.joining.add(i)
         body = {"type": "join", "msg_id": 2, "seed": None if seed is None else self.names[seed]}

@@ -130,7 +130,8 @@ def _judge(history: Path) -> tuple[str, list[dict[str, Any]], str, list[str]]:
     ]
     reasons: list[str] = []
     if report.verdict == "unknown":
-        reasons.append("the judge cannot decide (see judge_summary)")
+        notes = "; ".join(str(n) for n in getattr(report, "notes", ())) or "see judge_summary"
+        reasons.append(f"the judge cannot decide: {notes}")
     return str(report.verdict), violations, str(report.summary()), reasons
 
 
