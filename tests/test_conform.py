@@ -4,6 +4,7 @@ replay, bad input. Each run is small (4-8 nodes, short schedules); the 30-node r
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import signal
@@ -17,7 +18,7 @@ import pytest
 
 from pastry_ref.cli.main import main
 from pastry_ref.conform import process
-from pastry_ref.conform.harness import HarnessOptions
+from pastry_ref.conform.harness import Harness, HarnessOptions, Network, RunLog
 from pastry_ref.conform.node_server import NodeServer, decode_message, encode_message
 from pastry_ref.conform.process import NodeProcess, kill_all
 from pastry_ref.conform.run import RunResult, conform
@@ -378,6 +379,33 @@ def test_R_CONF_6_schedule_is_a_function_of_the_seed() -> None:
     assert generate(5, p).to_json() != generate(6, p).to_json()
     ops = {s["op"] for s in generate(5, p).steps}
     assert {"join", "lookup", "leave", "kill", "faults", "partition", "heal", "settle"} <= ops
+
+
+def test_R_CONF_6_a_duplicate_and_its_consequences_are_marked_and_not_judged(
+    tmp_path: Path,
+) -> None:
+    """The network's second copy is marked, so is everything sent in answer to a marked
+    message, and the route reports that follow from one go to the history as x-duplicate."""
+    log = RunLog()
+    net = Network(seed=1)
+    net.duplicate = 1.0
+    env = Envelope("0a", "0b", {"type": "x"})
+    net.submit(env, log)
+    assert sorted(copy for _, copy in net.pool) == [False, True]
+    net.duplicate = 0.0
+    net.submit(env, log, copy=True)
+    assert net.pool[-1] == (env, True)
+
+    harness = Harness(generate(1, RunParams(nodes=3)), HarnessOptions(command=("true",)), tmp_path)
+    harness._trace = io.StringIO()
+    harness.routes.add("5")
+    key = harness.names[1]
+    harness._report(0, {"type": "deliver", "id": 5, "key": key})
+    harness._copy = True
+    harness._report(0, {"type": "deliver", "id": 5, "key": key})
+    first, second = (json.loads(x) for x in harness._trace.getvalue().splitlines())
+    assert first["type"] == "deliver"
+    assert second["type"] == "x-duplicate" and second["report"]["type"] == "deliver"
 
 
 # -- the wire and the node server --------------------------------------------------------------
