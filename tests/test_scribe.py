@@ -343,8 +343,8 @@ def test_no_useless_forwarder_and_anycast_property_find_planted_states() -> None
 # -- scenarios ---------------------------------------------------------------------------------
 def test_the_eleven_scribe_scenarios_are_shipped() -> None:
     assert [p.stem for p in SCENARIOS] == [
-        "scribe-anycast",
         "scribe-anycast-no-acceptor",
+        "scribe-anycast",
         "scribe-bounded-out-degree",
         "scribe-forwarder-crash",
         "scribe-heartbeats",
