@@ -37,7 +37,7 @@ EXIT_INCOMPLETE = 3
 
 # The subcommands of pastry_ref itself: each is a module of pastry_ref.cli with
 # ``add_command(subparsers)``. The engine's ``check`` is added after them.
-_COMMANDS: tuple[str, ...] = ("demo", "conform", "node", "judge")
+_COMMANDS: tuple[str, ...] = ("demo", "conform", "node", "judge", "tlc")
 
 
 class _Parser(argparse.ArgumentParser):

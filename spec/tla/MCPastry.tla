@@ -1,0 +1,31 @@
+------------------------------ MODULE MCPastry ------------------------------
+(***************************************************************************)
+(* What pastry-ref tlc runs: the World of Pastry.tla and one watch over    *)
+(* the chosen properties.  pastry_ref/tla/twin.py writes a module MC that  *)
+(* EXTENDS this one and gives the constants of a scenario.  Rule: TLC      *)
+(* stops reporting a state at its first violated invariant, so the         *)
+(* verdicts come from Watch, an invariant that never fails and prints the  *)
+(* set of properties a state violates; a second, stopping run of one       *)
+(* property gives its shortest counterexample.                             *)
+(***************************************************************************)
+EXTENDS Pastry, TLC
+
+CONSTANT Checked   \* names of the properties to watch (spec/invariants.md)
+
+Holds(p) ==
+    CASE p = "LSetInv"                    -> LSetInv
+      [] p = "RoutingTablePrefix"         -> RoutingTablePrefix
+      [] p = "HalfNeighbor"               -> HalfNeighbor
+      [] p = "NeighborClosest"            -> NeighborClosest
+      [] p = "Consistency"                -> Consistency
+      [] p = "ConsistencyEveryKey"        -> ConsistencyEveryKey
+      [] p = "CorrectDelivery"            -> CorrectDelivery
+      [] p = "CorrectDeliveryAfterRepair" -> CorrectDeliveryAfterRepair
+      [] p = "Converged/terminal"         -> Converged_terminal
+      [] p = "AllReady/terminal"          -> AllReady_terminal
+      [] p = "NoStuckMessages/terminal"   -> NoStuckMessages_terminal
+
+Watch ==
+    LET bad == {p \in Checked : ~Holds(p)}
+    IN bad = {} \/ PrintT(<<"twin-violated", bad>>)
+=============================================================================
