@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pastry_ref.errors import ConfigError, InvalidId, PastryRefError
 from pastry_ref.ring.config import Config
 from pastry_ref.ring.ids import IdSpace
-from pastry_ref.tables.leaf_set import LeafSet
+from pastry_ref.tables.leaf_set import LeafSet, implies
 from tests import brute
 from tests.brute import leaf_sizes, small_ring
 
@@ -282,3 +282,16 @@ def test_leaf_set_corner_cases_occur_in_generated_data() -> None:
 
     probe()
     assert seen == {"overlap", "wrap", "tie", "L+1", "lone"}
+
+
+def test_R_LS_4_contract_helper_implies_is_material_implication() -> None:
+    """``implies``, which the CrossHair contracts of arc_covers (R-LS-4) are written with, is
+    false exactly when a holds and b does not: a wrong helper would make those contracts
+    vacuous or unsatisfiable."""
+    table = {(a, b): implies(a, b) for a in (False, True) for b in (False, True)}
+    assert table == {
+        (False, False): True,
+        (False, True): True,
+        (True, False): False,
+        (True, True): True,
+    }
