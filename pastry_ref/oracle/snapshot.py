@@ -8,7 +8,8 @@ the World's Consistency) and ``RoutesReachRoot`` (each node delivers only keys i
 candidate of and every key is delivered, exact by the arcs; routes followed with ``choose`` end
 at a root candidate without a revisit, R-ROUTE-5; nodes that are not live are left out, as after
 a hop timeout: a stale entry is a measure, not a violation). spec/trace-format.md R-JUDGE-6/7.
-Rule: ids trusted; at most ``MAX_ROUTE_FAILURES`` failing routes are reported per snapshot.
+Rule: ids trusted; at most ``MAX_ROUTE_FAILURES`` failing routes are reported per snapshot
+(``MAX_ROUTE_FAILURES_AFTER_ARCS`` when the arcs already showed what is wrong).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pastry_ref.oracle.verdict import RuleViolation
 __all__ = [
     "EXHAUSTIVE_ROUTES_MAX",
     "MAX_ROUTE_FAILURES",
+    "MAX_ROUTE_FAILURES_AFTER_ARCS",
     "SnapshotReport",
     "delivered_keys",
     "judge_snapshot",
@@ -49,6 +51,7 @@ __all__ = [
 # nodes is at most this; else each critical key once.
 EXHAUSTIVE_ROUTES_MAX = 1 << 20
 MAX_ROUTE_FAILURES = 10
+MAX_ROUTE_FAILURES_AFTER_ARCS = 3
 # A node with an empty leaf-set half is enumerated key by key up to this many bits.
 ENUMERATE_MAX_BITS = EXHAUSTIVE_KEYS_MAX_BITS
 
@@ -185,6 +188,8 @@ def judge_snapshot(
             )
     routes = 0
     failures = 0
+    arcs_wrong = any(v.rule in ("Consistency", "RoutesReachRoot") for v in out)
+    limit = MAX_ROUTE_FAILURES_AFTER_ARCS if arcs_wrong else MAX_ROUTE_FAILURES
     ids = ring.ids
     if space.bits <= EXHAUSTIVE_KEYS_MAX_BITS and space.size * len(ids) <= EXHAUSTIVE_ROUTES_MAX:
         pairs = ((k, o) for k in range(space.size) for o in ids)
@@ -197,7 +202,7 @@ def judge_snapshot(
         if v is not None:
             failures += 1
             out.append(v)
-            if failures >= MAX_ROUTE_FAILURES:
+            if failures >= limit:
                 break
     return SnapshotReport(tuple(out), measures, True, routes)
 
