@@ -444,3 +444,11 @@ def test_R_JUDGE_8_a_violated_report_raises_a_protocol_violation_on_request() ->
         bad.raise_if_violated()
     assert isinstance(e.value, ProtocolViolation) and e.value.report is bad
     assert "CorrectDelivery" in str(e.value) or "R-ROUTE-1" in str(e.value)
+
+
+def test_R_JUDGE_8_the_cli_reads_standard_input(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(small_trace()) + "\n"))
+    assert main(["judge", "-"]) == 0
+    assert capsys.readouterr().out.startswith("<trace>: VALID")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(small_trace(quiescent=False))))
+    assert main(["judge", "-"]) == 3

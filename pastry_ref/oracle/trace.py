@@ -525,12 +525,26 @@ def _lines(source: Source) -> tuple[str, Iterator[str]]:
     return "<trace>", iter(source)
 
 
+def _decoded(name: str, lines: Iterator[str]) -> Iterator[str]:
+    """``lines``, with a stream that is not UTF-8 (standard input, say) as bad input."""
+    no = 0
+    while True:
+        try:
+            text = next(lines)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as e:
+            raise TraceFormatError(f"{name}:{no + 1}: not UTF-8 text ({_one_line(e)})") from None
+        no += 1
+        yield text
+
+
 def iter_trace(source: Source) -> Iterator[Header | Event]:
     """The header, then each event, validated as it is read (R-TRACE-1..6)."""
     name, lines = _lines(source)
     reader = _Reader(name)
     no = 0
-    for no, text in enumerate(lines, 1):
+    for no, text in enumerate(_decoded(name, lines), 1):
         if type(text) is not str:
             raise BadInput(f"{name}:{no}: expected a line of text, got {shown(text)}")
         item = reader.read(name, no, text)
