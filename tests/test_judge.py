@@ -452,3 +452,15 @@ def test_R_JUDGE_8_the_cli_reads_standard_input(monkeypatch, capsys) -> None:
     assert capsys.readouterr().out.startswith("<trace>: VALID")
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(small_trace(quiescent=False))))
     assert main(["judge", "-"]) == 3
+
+
+def test_R_JUDGE_8_the_cli_exits_1_on_a_violated_trace(tmp_path, capsys) -> None:
+    path = tmp_path / "bad-run.jsonl"
+    path.write_text("\n".join(small_trace([(0x85, [0x10, 0x80, 0xC0], 0xC0)])) + "\n")
+    assert main(["judge", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{path}: VIOLATED (2 violations)"  # R-ROUTE-1 at 80, CorrectDelivery
+    assert any("CorrectDelivery" in line for line in out[1:])
+    assert main(["judge", "--json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False and report["violations_total"] == 2
