@@ -10,7 +10,8 @@ same settings as its mutant runs. Environment: ``MUTATION_MODULE`` (dotted name)
 ``MUTATION_PATH`` (its file), ``MUTATION_INDEX`` (the mutant's number, see ``mutants.sites``).
 Rule 4: with ``MUTATION_TRACE`` (a file path) and ``MUTATION_TRACE_OUT``, it records which
 lines of that file each test runs (``<import>`` for lines run while collecting) and writes them
-as JSON at the end: the runner's map from a mutant's line to the tests that can see it.
+as JSON at the end, with each test's seconds (traced, so slower than a mutant run): the
+runner's map from a mutant's line to the tests that can see it, and its time limits.
 Rule 3: the ``mutation`` profile is derandomized with no example database: the same mutant
 gives the same verdict on every run, and mutant runs never write examples into .hypothesis/.
 """
@@ -22,21 +23,24 @@ import importlib.machinery
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from types import FrameType, ModuleType
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from mutation.mutants import mutated_code
 
 __all__ = ["MutantFinder"]
 
 # Fewer examples than the default profile: a mutant run is one of hundreds. Tests that set their
-# own max_examples keep it (they are the small, targeted ones).
+# own max_examples keep it (they are the small, targeted ones). No shrinking: the first failing
+# example kills the mutant, and shrinking it could take longer than the mutant's time limit.
 settings.register_profile(
     "mutation",
     max_examples=60,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     derandomize=True,
     database=None,
     deadline=None,
@@ -82,6 +86,8 @@ class _Tracer:
         self.current = "<import>"
         self.order: list[str] = []
         self.lines: dict[str, set[int]] = {"<import>": set()}
+        self.seconds: dict[str, float] = {}
+        self.started = time.perf_counter()
 
     def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename != self.path:
@@ -94,13 +100,24 @@ class _Tracer:
             self.lines[self.current].add(frame.f_lineno)
         return self.local_trace
 
+    def _clock(self) -> None:
+        now = time.perf_counter()
+        self.seconds[self.current] = self.seconds.get(self.current, 0.0) + now - self.started
+        self.started = now
+
     def start_test(self, nodeid: str) -> None:
+        self._clock()
         self.current = nodeid
         self.order.append(nodeid)
         self.lines.setdefault(nodeid, set())
 
     def write(self) -> None:
-        data = {"order": self.order, "lines": {k: sorted(v) for k, v in self.lines.items()}}
+        self._clock()
+        data = {
+            "order": self.order,
+            "lines": {k: sorted(v) for k, v in self.lines.items()},
+            "seconds": self.seconds,
+        }
         with open(self.out, "w", encoding="utf-8") as f:
             json.dump(data, f)
 

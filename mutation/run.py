@@ -168,7 +168,8 @@ def run_module(module: str, cfg: dict[str, Any], survivors_only: bool, log: bool
     trace.unlink()
     covered["order"] = [t for t in covered["order"] if t not in red]
     tests = [*tests, *(f"--deselect={t}" for t in red)]
-    limit = cfg.get("timeout_factor", 4) * base + cfg.get("timeout_extra", 20)
+    factor, extra = cfg.get("timeout_factor", 4), cfg.get("timeout_extra", 20)
+    limit = factor * base + extra
     data.update(
         baseline_seconds=round(base, 1), limit_seconds=round(limit, 1), tests=tests, red=red
     )
@@ -184,10 +185,16 @@ def run_module(module: str, cfg: dict[str, Any], survivors_only: bool, log: bool
         if not chosen:  # no test runs this line: nothing can notice the mutant
             code, out, secs = 0, "", 0.0
         else:
+            if chosen is not tests:  # the chosen tests' own (traced) time, not the files'
+                seconds = covered.get("seconds", {})
+                limit = factor * sum(seconds.get(t, 0.0) for t in chosen) + extra
+            else:
+                limit = factor * base + extra
             code, out, secs = _pytest(module, chosen, site.index, limit)
         verdict = _verdict(code, out)
         rec.update(
             line=site.line,
+            limit=round(limit, 1),
             after=verdict,
             seconds=round(secs, 1),
             by=_first_failure(out) if verdict.startswith("killed") else "",
@@ -226,7 +233,7 @@ def table() -> str:
                 before[rec["before"]] += 1
             if rec["after"] in ("survived", "hung"):
                 tag = "equivalent: " + equivalent[(module, key)] if eq else rec["after"].upper()
-                details.append(f"- `{module}` line {rec['line']}: `{key}` — {tag}")
+                details.append(f"- `{module}` line {rec['line']}: ``{key}`` — {tag}")
         judged = sum(n[v] for v in VERDICTS)
         killed = n["killed"] + n["killed-by-timeout"]
         b_judged = sum(before.values())
