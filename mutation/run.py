@@ -233,7 +233,7 @@ def table() -> str:
                 before[rec["before"]] += 1
             if rec["after"] in ("survived", "hung"):
                 tag = "equivalent: " + equivalent[(module, key)] if eq else rec["after"].upper()
-                details.append(f"- `{module}` line {rec['line']}: ``{key}`` — {tag}")
+                details.append(f"- `{module}` line {rec['line']}: `` {key} `` — {tag}")
         judged = sum(n[v] for v in VERDICTS)
         killed = n["killed"] + n["killed-by-timeout"]
         b_judged = sum(before.values())
