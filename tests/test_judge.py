@@ -464,3 +464,28 @@ def test_R_JUDGE_8_the_cli_exits_1_on_a_violated_trace(tmp_path, capsys) -> None
     assert main(["judge", "--json", str(path)]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False and report["violations_total"] == 2
+
+
+def test_R_JUDGE_3_a_retry_after_a_hop_timed_out_decides_without_that_hop() -> None:
+    """R-HOP-3: 10 forwards 85 to 80 (its only entry in cell (0, 8)); 80 has crashed, the hop
+    times out, and 10 sends again with 80 excluded: the rare case then permits c0."""
+    row = tuple((0x80,) if c == 8 else (0xC0,) if c == 12 else () for c in range(16))
+    own = ForeignTables(0x10, (0xC0,), (0x30,), (row,))
+    out = io.StringIO()
+    w = TraceWriter(out, S8, 2)
+    w.route("retry", 0x85, 0x10, time=5)
+    w.hop("retry", 0x10, 0x80, time=5, tables=own)
+    w.crashed(0x80, time=6)
+    w.hop("retry", 0x10, 0xC0, time=7, tables=own)
+    w.hop("retry", 0xC0, 0x50, time=8)
+    w.deliver("retry", 0x50, time=8)
+    report = judge_trace(small_trace() + out.getvalue().splitlines()[1:])
+    assert report.violations == ()
+    assert report.measures.hops_judged_given == 2
+    # The same second hop as a first attempt is wrong: cell (0, 8) holds 80.
+    out2 = io.StringIO()
+    w2 = TraceWriter(out2, S8, 2)
+    w2.route("first", 0x85, 0x10, time=5)
+    w2.hop("first", 0x10, 0xC0, time=5, tables=own)
+    report2 = judge_trace(small_trace() + out2.getvalue().splitlines()[1:])
+    assert [v.rule for v in report2.violations] == ["R-ROUTE-2"]

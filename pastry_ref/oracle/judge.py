@@ -221,6 +221,7 @@ class _Route:
     hops: int = 0
     delivered_at: int | None = None
     over_bound: bool = False
+    sent: dict[int, set[int]] = attrs.field(factory=dict)  # node -> where it forwarded this
 
 
 @attrs.define
@@ -318,10 +319,14 @@ class _Judge:
             self.counts["hops_to_dead_nodes"] += 1
         kind, tables = self.hop_tables(e.src, e.tables)
         self.counts[f"hops_{kind}"] += 1
+        tried = r.sent.setdefault(e.src, set())
         if kind != "unjudged":
-            v = judge_step(ring, key, e.src, e.dst, tables, self.header.leaf_set_size)
+            v = judge_step(
+                ring, key, e.src, e.dst, tables, self.header.leaf_set_size, frozenset(tried)
+            )
             if v is not None:
                 self.out.append(v.at_line(e.line))
+        tried.add(e.dst)
         r.reached.append(e.dst)
         r.seen.add(e.dst)
         if r.hops > self.header.hop_bound and not r.over_bound:

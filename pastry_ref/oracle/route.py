@@ -51,11 +51,13 @@ def judge_step(
     to: int | None,
     tables: ForeignTables | None = None,
     leaf_set_size: int = 16,
+    exclude: frozenset[int] = frozenset(),
 ) -> RuleViolation | None:
     """Whether ``node`` may forward ``key`` to ``to`` (or deliver it, ``to=None``), by the
     paper's rules over ``tables`` (the tables it decided with) or, when None, over the ideal
     tables of ``ring``'s live set with ``leaf_set_size`` (R-JUDGE-3). None when permitted, else
-    the violation, naming the rule.
+    the violation, naming the rule. ``exclude``: nodes this node already forwarded this
+    message to (a retry after a hop timed out decides without them, R-HOP-3).
 
     >>> from pastry_ref.ring.ids import IdSpace
     >>> ring = Ring.build(IdSpace(8, 4), [0x10, 0x30, 0x50, 0x80, 0xc0])
@@ -68,6 +70,7 @@ def judge_step(
     space = ring.space
     h = space.hex
     if tables is not None:
+        tables = tables.without(exclude)
         left, right = tables.left, tables.right
         where = "its tables"
     else:

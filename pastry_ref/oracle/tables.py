@@ -147,6 +147,19 @@ class ForeignTables:
         out = frozenset(self.left) | frozenset(self.right) | frozenset(self.neighborhood)
         return (out | self.table_members()) - {self.owner}
 
+    def without(self, nodes: frozenset[int]) -> ForeignTables:
+        """These tables with ``nodes`` removed everywhere: what a node routes with after a
+        hop to one of them timed out (R-HOP-3 excludes the hop that did not answer)."""
+        if not nodes:
+            return self
+        return ForeignTables(
+            self.owner,
+            tuple(n for n in self.left if n not in nodes),
+            tuple(n for n in self.right if n not in nodes),
+            tuple(tuple(tuple(n for n in c if n not in nodes) for c in row) for row in self.rows),
+            tuple(n for n in self.neighborhood if n not in nodes),
+        )
+
 
 def _hex(space: IdSpace, ids: Iterable[int]) -> str:
     return ", ".join(space.hex(n) for n in ids)
