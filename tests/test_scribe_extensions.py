@@ -36,6 +36,7 @@ from pastry_ref.scribe import (
     ParentTimeout,
     Publish,
     PublishMsg,
+    PublishTimeout,
     RootIs,
     RootMirror,
     RootRecord,
@@ -229,16 +230,18 @@ def test_R_SCRIBE_15_a_publisher_caches_the_root_and_routes_again_when_it_failed
         (113, PublishMsg(group=G, event="a", origin=253)),
         (119, PublishMsg(group=G, event="a", origin=253)),
         (224, MulticastMsg(group=G, seq=1, event="a", parent=119)),
-        (253, RootIs(group=G, root=119)),
-        # straight to the cached root; no address again
+        (253, RootIs(group=G, root=119, event="a")),
+        # straight to the cached root, which confirms it
         (119, PublishMsg(group=G, event="b", origin=253)),
         (224, MulticastMsg(group=G, seq=2, event="b", parent=119)),
+        (253, RootIs(group=G, root=119, event="b")),
     ]
-    assert app_at(w, 253).roots == ((G, 119),)
+    publisher = app_at(w, 253)
+    assert publisher.roots == ((G, 119),) and publisher.unconfirmed == frozenset()
     # the cached root declared failed: forgotten by the update upcall, routed again
     node = attrs.evolve(w.node(253), failed=frozenset({119}))
-    assert app_at(w, 253).update(node, 119, False).app.roots == ()  # type: ignore[attr-defined]
-    step = app_at(w, 253).request(node, Publish(group=G, event="c"))
+    assert publisher.update(node, 119, False).app.roots == ()  # type: ignore[attr-defined]
+    step = publisher.request(node, Publish(group=G, event="c"))
     assert step.effects == (Route(G, PublishMsg(group=G, event="c", origin=253)),)
     assert step.app.roots == ()  # type: ignore[attr-defined]
     # a cached root that is root no more routes the publish on
@@ -246,6 +249,37 @@ def test_R_SCRIBE_15_a_publisher_caches_the_root_and_routes_again_when_it_failed
         w.node(224), None, PublishMsg(group=G, event="d", origin=253)
     )
     assert step.effects == (Route(G, PublishMsg(group=G, event="d", origin=253)),)
+
+
+def test_R_SCRIBE_15_an_unconfirmed_publish_to_a_crashed_root_is_routed_again() -> None:
+    ring = (113, 119, 224)
+    reqs: tuple[tuple[int, Hashable], ...] = (
+        (224, Subscribe(group=G)),
+        (224, Publish(group=G, event="a")),
+        (224, Publish(group=G, event="b")),
+    )
+    w = world(ScribeApp(cache_root=True, mirror=1), reqs, ring=ring, crashes=(119,))
+    w, _ = run(w, reqs[:2])
+    assert app_at(w, 224).roots == ((G, 119),)
+    sent: Sent = []
+    w = act(w, Crash(119), sent)
+    # 224 publishes before it noticed the crash: the direct publish is lost, unconfirmed
+    w = act(w, Request(224, Publish(group=G, event="b")), sent)
+    assert sent == [(119, PublishMsg(group=G, event="b", origin=224))]
+    assert app_at(w, 224).unconfirmed == {(G, "b")}
+    assert PublishTimeout(G, "b") in w.armed_at(224)
+    w, _, _ = settle(w)  # detection; 113 takes over with the mirrored record (R-SCRIBE-14)
+    sent = []
+    w = act(attrs.evolve(w, periodic_left=1), FireTimer(224, PublishTimeout(G, "b")), sent)
+    assert sent == [
+        (113, PublishMsg(group=G, event="b", origin=224)),
+        (224, MulticastMsg(group=G, seq=2, event="b", parent=113)),
+        (224, RootMirror(group=G, root=113, seq=2, created=False)),  # 113 mirrors on
+        (224, RootIs(group=G, root=113, event="b")),
+    ]
+    publisher = app_at(w, 224)
+    assert publisher.roots == ((G, 113),) and publisher.unconfirmed == frozenset()
+    assert (224, Reply(Publish(group=G, event="b"), Delivered(2))) in w.replies
 
 
 # -- R-SCRIBE-16: heartbeats ------------------------------------------------------------------

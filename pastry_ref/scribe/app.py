@@ -39,6 +39,7 @@ from pastry_ref.scribe.messages import (
     ParentTimeout,
     Publish,
     PublishMsg,
+    PublishTimeout,
     RootIs,
     RootMirror,
     Subscribe,
@@ -96,10 +97,12 @@ class ScribeApp(App):
     """SCRIBE beside one node. ``groups``: (groupId, GroupState) sorted by groupId;
     ``created``: the groups this node recorded as their root (R-SCRIBE-2); ``mirrors``: the
     group records roots mirrored here (R-SCRIBE-14); ``roots``: cached root addresses
-    (R-SCRIBE-15). Configuration (the same value at every host): ``accepts``, the nodes whose
-    members accept anycasts; ``max_children``, the out-degree bound (None: unbounded,
-    R-SCRIBE-13); ``mirror``, how many next-closest nodes hold the root's record (0: none,
-    R-SCRIBE-14); ``cache_root`` (R-SCRIBE-15); ``heartbeats`` (R-SCRIBE-16)."""
+    (R-SCRIBE-15) and ``unconfirmed`` the (group, event) publishes sent straight to a cached
+    root that it has not confirmed yet. Configuration (the same value at every host):
+    ``accepts``, the nodes whose members accept anycasts; ``max_children``, the out-degree
+    bound (None: unbounded, R-SCRIBE-13); ``mirror``, how many next-closest nodes hold the
+    root's record (0: none, R-SCRIBE-14); ``cache_root`` (R-SCRIBE-15); ``heartbeats``
+    (R-SCRIBE-16)."""
 
     NAME: ClassVar[str] = "scribe"
     PAYLOADS: ClassVar[tuple[type, ...]] = (
@@ -117,13 +120,14 @@ class ScribeApp(App):
         HeartbeatAck,
     )
     REQUESTS: ClassVar[tuple[type, ...]] = (Create, Subscribe, Unsubscribe, Publish, Anycast)
-    TIMERS: ClassVar[tuple[type, ...]] = (ParentTimeout, ChildTimeout, HeartbeatDue)
+    TIMERS: ClassVar[tuple[type, ...]] = (ParentTimeout, ChildTimeout, HeartbeatDue, PublishTimeout)
 
     groups: _Groups = ()
     created: frozenset[int] = frozenset()
     accepts: frozenset[int] = frozenset()
     mirrors: tuple[tuple[int, RootRecord], ...] = ()
     roots: tuple[tuple[int, int], ...] = ()
+    unconfirmed: frozenset[tuple[int, str]] = frozenset()
     max_children: int | None = None
     mirror: int = 0
     cache_root: bool = False
@@ -185,14 +189,16 @@ class ScribeApp(App):
 
     def _publish_request(self, node: NodeState, request: Publish) -> AppStep:
         """R-SCRIBE-7/15: a publish goes straight to the cached root, unless it was declared
-        failed (then it is forgotten); else it is routed toward the groupId."""
+        failed (then it is forgotten); else it is routed toward the groupId. A direct publish
+        waits for the root's confirmation (``unconfirmed``, ``PublishTimeout``)."""
         g = request.group
         if not self.cache_root:
             return AppStep(self, (Route(g, PublishMsg(group=g, event=request.event)),))
         msg = PublishMsg(group=g, event=request.event, origin=node.id)
         r = self.cached_root(g)
         if r is not None and r not in node.failed and r != node.id:
-            return AppStep(self, (SendDirect(r, msg),))
+            sent = attrs.evolve(self, unconfirmed=self.unconfirmed | {(g, request.event)})
+            return AppStep(sent, (SendDirect(r, msg),))
         return AppStep(self._with_root(g, None), (Route(g, msg),))
 
     def _subscribe(self, node: NodeState, g: int) -> AppStep:
@@ -344,7 +350,9 @@ class ScribeApp(App):
         if isinstance(payload, RootMirror):
             return self._keep_record(payload)
         if isinstance(payload, RootIs):
-            return AppStep(self._with_root(payload.group, payload.root))
+            app = self._with_root(payload.group, payload.root)
+            done = app.unconfirmed - {(payload.group, payload.event)}
+            return AppStep(attrs.evolve(app, unconfirmed=done))
         if isinstance(payload, Heartbeat):
             return self._heartbeat(node, payload)
         if isinstance(payload, HeartbeatAck):
@@ -419,8 +427,8 @@ class ScribeApp(App):
     def _publish(self, node: NodeState, key: int | None, msg: PublishMsg) -> AppStep:
         """R-SCRIBE-7: the root numbers the event and multicasts it; a publish for a group the
         root does not hold is dropped. R-SCRIBE-15: a publish sent straight to a node that does
-        not hold the group as root is routed on; the root tells a publisher that routed its
-        publish (and wants it) its address."""
+        not hold the group as root is routed on; the root confirms a publish to a publisher that
+        wants its address (``origin``) with ``RootIs``."""
         g = msg.group
         st = self.group(g)
         if st is None or not st.root:
@@ -428,8 +436,8 @@ class ScribeApp(App):
                 return AppStep(self, (Route(g, msg),))
             return AppStep(self)
         step = self._take_event(node, g, st, st.seq + 1, msg.event)
-        if key is not None and msg.origin is not None and msg.origin != node.id:
-            tell = SendDirect(msg.origin, RootIs(group=g, root=node.id))
+        if msg.origin is not None and msg.origin != node.id:
+            tell = SendDirect(msg.origin, RootIs(group=g, root=node.id, event=msg.event))
             return AppStep(step.app, (*step.effects, tell))
         return step
 
@@ -522,8 +530,9 @@ class ScribeApp(App):
         kept until another acknowledges the node); with heartbeats, a parent heard from since
         the last firing is not silent (R-SCRIBE-16). ``ChildTimeout``: the child stopped
         refreshing (with heartbeats: did not answer one): drop it (and prune, R-SCRIBE-6).
-        ``HeartbeatDue``: R-SCRIBE-16."""
-        assert isinstance(timer, ChildTimeout | HeartbeatDue | ParentTimeout)
+        ``HeartbeatDue``: R-SCRIBE-16. ``PublishTimeout``: the cached root did not confirm a
+        publish: forget it and route the publish again (R-SCRIBE-15)."""
+        assert isinstance(timer, ChildTimeout | HeartbeatDue | ParentTimeout | PublishTimeout)
         g = timer.group
         st = self.group(g)
         out: list[AppEffect] = []
@@ -531,6 +540,12 @@ class ScribeApp(App):
             if st is None or timer.child not in st.children:
                 return AppStep(self)
             return AppStep(self._prune(node, g, _without_child(st, timer.child), out), tuple(out))
+        if isinstance(timer, PublishTimeout):
+            if (g, timer.event) not in self.unconfirmed:
+                return AppStep(self)
+            app = attrs.evolve(self, unconfirmed=self.unconfirmed - {(g, timer.event)})
+            again = PublishMsg(group=g, event=timer.event, origin=node.id)
+            return AppStep(app._with_root(g, None), (Route(g, again),))
         if isinstance(timer, HeartbeatDue):
             if st is None or not st.children:
                 return AppStep(self)
@@ -549,8 +564,8 @@ class ScribeApp(App):
     def armed_timers(self, node: NodeState) -> frozenset[Hashable]:
         """``ParentTimeout`` while the node has a parent; ``ChildTimeout`` per child (with
         heartbeats: per child that has not answered the last heartbeat) and, with heartbeats,
-        ``HeartbeatDue`` while it has children."""
-        timers: set[Hashable] = set()
+        ``HeartbeatDue`` while it has children; ``PublishTimeout`` per unconfirmed publish."""
+        timers: set[Hashable] = {PublishTimeout(g, e) for g, e in self.unconfirmed}
         for g, st in self.groups:
             if st.parent is not None:
                 timers.add(ParentTimeout(g))

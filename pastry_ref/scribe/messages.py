@@ -4,10 +4,11 @@ Owns: the request types (``Create``, ``Subscribe``, ``Unsubscribe``, ``Publish``
 World actions are named after them), the payloads (``CreateMsg``, ``SubscribeMsg``,
 ``SubscribeAck``, ``UnsubscribeMsg``, ``PublishMsg``, ``MulticastMsg``, ``AnycastMsg``,
 ``HandDown``, ``RootMirror``, ``RootIs``, ``Heartbeat``, ``HeartbeatAck``), the timers
-(``ParentTimeout``, ``ChildTimeout``, ``HeartbeatDue``) and the responses (``Delivered``,
-``AnycastAccepted``, ``AnycastFailed``) and ``group_id`` (R-SCRIBE-1). Rule 1: one concept, one
-name: a request and the payload it starts never share a name. Rule 2: payload fields are ints,
-strings, None and tuples (the World orders in-flight messages by them).
+(``ParentTimeout``, ``ChildTimeout``, ``HeartbeatDue``, ``PublishTimeout``) and the
+responses (``Delivered``, ``AnycastAccepted``, ``AnycastFailed``) and ``group_id``
+(R-SCRIBE-1). Rule 1: one concept, one name: a request and the payload it starts never share a
+name. Rule 2: payload fields are ints, strings, None and tuples (the World orders in-flight
+messages by them).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "ParentTimeout",
     "Publish",
     "PublishMsg",
+    "PublishTimeout",
     "RootIs",
     "RootMirror",
     "Subscribe",
@@ -181,10 +183,12 @@ class RootMirror:
 
 @attrs.frozen(slots=True, kw_only=True)
 class RootIs:
-    """Direct, root to a publisher: ``root`` holds ``group``; cache it (R-SCRIBE-15)."""
+    """Direct, root to a publisher: ``root`` holds ``group`` and took its publish of ``event``;
+    cache it (R-SCRIBE-15)."""
 
     group: int
     root: int
+    event: str
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -227,6 +231,15 @@ class HeartbeatDue:
     heartbeat period ended (R-SCRIBE-16)."""
 
     group: int
+
+
+@attrs.frozen(slots=True)
+class PublishTimeout:
+    """Armed at a publisher for each publish it sent straight to a cached root that has not
+    confirmed it: firing means the root did not answer (R-SCRIBE-15)."""
+
+    group: int
+    event: str
 
 
 # -- responses (recorded as Reply effects, ghost history) --------------------------------------
