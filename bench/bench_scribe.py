@@ -8,11 +8,11 @@ size(rank r) = max(1, round(N * r ** -1.25)) (the JSAC paper's distribution), me
 uniformly; every member subscribes (the network quiesced after each). One publish per group
 measures the tree: depth (hops from a member to the root), out-degree (children per tree node:
 mean, median, max, counts per power-of-two bucket), messages per publish. Then 10 % of the nodes
-crash at once, the roots of the ten largest groups among them (at most half the victims); the World settles (quiet timers:
-leaf-set repair, the R-SCRIBE-9 and R-SCRIBE-14 upcalls), every live node with a dead parent
-fires its ``ParentTimeout`` once and every parent of a dead child its ``ChildTimeout`` (the
-heartbeats that stopped), and the World settles again; every message sent from the crash to
-here is a repair message. A second publish per group measures the fraction of live members
+crash at once, the roots of the ten largest groups among them (at most half the victims); the
+World settles (quiet timers: leaf-set repair, the R-SCRIBE-9 and R-SCRIBE-14 upcalls), every
+live node with a dead parent fires its ``ParentTimeout`` once and every parent of a dead child
+its ``ChildTimeout`` (the heartbeats that stopped), and the World settles again; every message
+sent from the crash to here is a repair message. A second publish per group measures the fraction of live members
 reached (a publisher whose cached root crashed fires its ``PublishTimeout`` and routes again),
 and the SCRIBE properties are counted. Messages are every Send (hop acknowledgements
 included). Figures, never assertions; ``tests/test_scribe_bench.py`` runs a small version.
