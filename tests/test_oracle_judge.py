@@ -437,3 +437,53 @@ def test_R_JUDGE_7_a_stale_routing_table_entry_is_a_measure_not_a_violation() ->
     report = judge_snapshot(Ring.build(S8, ids, "clockwise"), tables, 2)
     assert report.violations == ()
     assert report.measures.dead == 1
+
+
+# -- judge_step against a plain reading of the paper's rules -----------------------------------
+def brute_permitted(owner, left, right, cells, known, key, to, bits, b) -> bool:
+    """P §2.2 as permissions, written plainly with the brute force (tie rule: either)."""
+    leaf = [owner, *left, *right]
+    if brute.covers(owner, list(left), list(right), key, bits):
+        best = brute.root_candidates(key, leaf, bits)
+        return owner in best if to is None else (to != owner and to in best)
+    l = brute.shared_prefix_len(key, owner, bits, b)  # noqa: E741 - the paper's name
+    column = brute.digit(key, l, bits, b)
+    in_cell = [n for n in cells if brute.cell(owner, n, bits, b) == (l, column)]
+    if in_cell:
+        return to in in_cell
+    own = brute.distance(owner, key, bits)
+
+    def shares(n: int) -> bool:
+        return brute.shared_prefix_len(n, key, bits, b) >= l
+
+    if to is None:
+        return not any(shares(n) and brute.distance(n, key, bits) < own for n in known)
+    d = brute.distance(to, key, bits)
+    return to in known and shares(to) and (d < own or (d == own and to != owner))
+
+
+@settings(max_examples=60)
+@given(small_ring(min_nodes=2, max_nodes=12), leaf_sizes, st.randoms(use_true_random=False))
+def test_R_ROUTE_1_2_3_4_judge_step_permits_exactly_what_the_paper_permits(
+    ring_case, L: int, rnd
+) -> None:
+    bits, b, ids = ring_case
+    if bits > 10:
+        return
+    space = IdSpace(bits, b)
+    ring = Ring.build(space, ids, "either")
+    tables = foreign(ideal_tables(ids, Config(space, leaf_set_size=L)))
+    for owner in rnd.sample(ids, min(3, len(ids))):
+        t = tables[owner]
+        # Make the tables imperfect: drop a few entries and members.
+        drop = set(rnd.sample(ids, rnd.randint(0, min(2, len(ids)))))
+        t = t.without(frozenset(drop - {owner}))
+        cells = sorted(t.table_members())
+        known = sorted(t.known())
+        for key in rnd.sample(range(space.size), 6):
+            for to in [None, *ids]:
+                if to == owner:
+                    continue
+                got = judge_step(ring, key, owner, to, t, L) is None
+                want = brute_permitted(owner, t.left, t.right, cells, known, key, to, bits, b)
+                assert got == want, (owner, key, to, t)
