@@ -12,9 +12,9 @@ crash at once, the roots of the ten largest groups among them (at most half the 
 World settles (quiet timers: leaf-set repair, the R-SCRIBE-9 and R-SCRIBE-14 upcalls), every
 live node with a dead parent fires its ``ParentTimeout`` once and every parent of a dead child
 its ``ChildTimeout`` (the heartbeats that stopped), and the World settles again; every message
-sent from the crash to here is a repair message. A second publish per group measures the fraction of live members
-reached (a publisher whose cached root crashed fires its ``PublishTimeout`` and routes again),
-and the SCRIBE properties are counted. Messages are every Send (hop acknowledgements
+sent from the crash to here is a repair message. A second publish per group measures the
+fraction of live members reached (a publisher whose cached root crashed fires its
+``PublishTimeout`` and routes again), and the SCRIBE properties are counted. Messages are every Send (hop acknowledgements
 included). Figures, never assertions; ``tests/test_scribe_bench.py`` runs a small version.
 
     .venv/bin/python bench/bench_scribe.py [--max-children K] [N ...]
