@@ -14,8 +14,9 @@ live node with a dead parent fires its ``ParentTimeout`` once and every parent o
 its ``ChildTimeout`` (the heartbeats that stopped), and the World settles again; every message
 sent from the crash to here is a repair message. A second publish per group measures the
 fraction of live members reached (a publisher whose cached root crashed fires its
-``PublishTimeout`` and routes again), and the SCRIBE properties are counted. Messages are every Send (hop acknowledgements
-included). Figures, never assertions; ``tests/test_scribe_bench.py`` runs a small version.
+``PublishTimeout`` and routes again), and the SCRIBE properties are counted. Messages are every
+Send (hop acknowledgements included). Figures, never assertions; ``tests/test_scribe_bench.py``
+runs a small version.
 
     .venv/bin/python bench/bench_scribe.py [--max-children K] [N ...]
 """
