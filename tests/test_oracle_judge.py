@@ -57,7 +57,7 @@ def test_R_ORC_1_2_3_ring_judge_matches_brute(ring_case, L: int, data) -> None:
     cands = brute.root_candidates(key, ids, bits)
     # counterclockwise: on a tie, the node counter-clockwise of the key (cw distance larger)
     assert ccw.root(key) == max(cands, key=lambda n: brute.cw_distance(key, n, bits))
-    for owner in ids[:3]:
+    for owner in [*ids[:3], key]:  # the key: an owner that need not be live
         left, right = brute.halves(owner, ids, L // 2, bits)
         assert cw.ideal_leaf_set(owner, L) == LeafHalves(owner, tuple(left), tuple(right))
     assert list(cw.replica_set(key, k)) == brute.sort_by_closeness(key, ids, bits)[:k]
