@@ -356,3 +356,15 @@ def test_routing_strategies_meet_every_rule_ties_and_overlaps() -> None:
     want = {f"R-ROUTE-{i}" for i in range(1, 5)} | {"overlap", "tie"}
     want |= {"route R-ROUTE-1", "route R-ROUTE-2"}
     assert want <= seen, want - seen
+
+
+def test_R_ROUTE_3_node_tables_know_every_node_of_L_R_and_M() -> None:
+    """NodeTables.known, the candidates of the rare case, is L ∪ R ∪ M, the owner excluded:
+    here three disjoint tables, so a wrong union (or an intersection) shows."""
+    cfg = Config.make(bits=4, b=1, leaf_set_size=2, neighborhood_size=2)
+    ls = LeafSet.of(0, [1, 15], cfg)
+    rt = RoutingTable.empty(0, S4).insert(8).insert(4)
+    nb = Neighborhood(0, S4, 2, ((1.0, 6), (2.0, 3)))
+    assert ls.members() == {1, 15} and rt.members() == {8, 4}
+    assert NodeTables(ls, rt, nb).known() == frozenset({1, 15, 8, 4, 6, 3})
+    assert NodeTables(ls, RoutingTable.empty(0, S4), nb).known() == frozenset({1, 15, 6, 3})
