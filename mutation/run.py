@@ -19,6 +19,7 @@ once unmutated; if they fail, the module is not run (a mutant cannot be judged b
     python -m mutation.run --all                          # every module of config.toml
     python -m mutation.run --survivors MODULE             # re-judge survived and hung mutants
     python -m mutation.run --table                        # rewrite mutation/results.md
+    python -m mutation.run MODULE --recheck TEST...       # survivors against new tests only
 """
 
 from __future__ import annotations
@@ -209,6 +210,29 @@ def run_module(module: str, cfg: dict[str, Any], survivors_only: bool, log: bool
     _save(module, data)
 
 
+def recheck(module: str, tests: list[str], limit: float = 600) -> None:
+    """Judge the survived and hung mutants of ``module`` again against ``tests`` only (new
+    tests written for them), without the traced baseline. A failing test is a kill and is
+    recorded; a pass proves nothing about the other tests and is not recorded (the mutant
+    keeps its verdict until a full ``--survivors`` run)."""
+    source = (ROOT / module).read_text()
+    sha = hashlib.sha256(source.encode()).hexdigest()[:16]
+    data = _load(module)
+    if data["source_sha"] != sha:
+        sys.exit(f"mutation: {module} changed since its run; use --survivors instead")
+    for site in sites(source):
+        rec = data["mutants"].get(site.key)
+        if rec is None or rec.get("after") not in ("survived", "hung"):
+            continue
+        code, out, secs = _pytest(module, tests, site.index, limit)
+        verdict = _verdict(code, out)
+        print(f"  {verdict:17} {secs:5.1f}s  {site.key}")
+        if verdict.startswith("killed"):
+            rec.update(after=verdict, seconds=round(secs, 1), by=_first_failure(out))
+            rec["ran"] = len(tests)
+            _save(module, data)
+
+
 def table() -> str:
     """The results table (markdown), from every results file and the equivalents list."""
     cfg = _config()
@@ -268,6 +292,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--all", action="store_true", help="every module of config.toml")
     parser.add_argument("--survivors", action="store_true", help="re-run survived/hung mutants")
     parser.add_argument("--table", action="store_true", help="only rewrite mutation/results.md")
+    parser.add_argument(
+        "--recheck",
+        nargs="+",
+        metavar="TEST",
+        help="judge the module's survived/hung mutants against these tests only; record kills",
+    )
     args = parser.parse_args(argv)
     cfg = _config()
     modules = list(cfg["modules"]) if args.all else args.modules
@@ -281,7 +311,10 @@ def main(argv: list[str] | None = None) -> None:
         with contextlib.suppress(OSError):
             os.nice(max(0, 15 - os.nice(0)))
     for module in modules:
-        run_module(module, cfg, args.survivors)
+        if args.recheck:
+            recheck(module, args.recheck)
+        elif not args.table:
+            run_module(module, cfg, args.survivors)
         (HERE / "results.md").write_text(_PREAMBLE + table())
     (HERE / "results.md").write_text(_PREAMBLE + table())
 
