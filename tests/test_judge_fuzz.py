@@ -51,7 +51,7 @@ def mutated(draw) -> list[str]:
         elif obj is not None and kind == "drop" and obj:
             del obj[draw(st.sampled_from(sorted(obj)))]
             lines[i] = json.dumps(obj)
-        elif obj is not None and kind == "nested" and "leaf_set" in obj:
+        elif obj is not None and kind == "nested" and isinstance(obj.get("leaf_set"), dict):
             obj["leaf_set"][draw(st.sampled_from(["left", "right"]))] = draw(json_values)
             lines[i] = json.dumps(obj)
         elif obj is not None:
