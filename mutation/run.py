@@ -46,7 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "mutation"
 RESULTS = HERE / "results"
 VERDICTS = ("killed", "killed-by-timeout", "hung", "survived")
-_BOUND = re.compile(r"^E\s+.*\b(Livelock|RoutingLoop|BoundReached)\b", re.MULTILINE)
+# A test failed *by* a named bound: the exception line of a traceback names its type, as in
+# "E   pastry_ref.system.drive.Livelock: ..." (not "E   Failed: DID NOT RAISE ...RoutingLoop").
+_BOUND = re.compile(
+    r"^E\s+([\w.]+\.)?(Livelock|RoutingLoop|BoundReached|TimeoutExpired)\b", re.MULTILINE
+)
 
 
 def _config() -> dict[str, Any]:

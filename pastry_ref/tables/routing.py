@@ -146,8 +146,9 @@ class RoutingLoop(BoundReached):
 def follow(key: int, start: int, tables: Mapping[int, NodeTables]) -> Route:
     """Route ``key`` from ``start`` by applying ``next_hop`` at every node until delivery.
 
-    Raises ``RoutingLoop`` if a node is visited twice and ``BadInput`` if a hop goes to a
-    node that has no tables (not live).
+    Raises ``RoutingLoop`` if a node is visited twice (or, as a second bound that holds even if
+    that check were broken, if the route grows past one hop per node) and ``BadInput`` if a hop
+    goes to a node that has no tables (not live).
     """
     if start not in tables:
         raise BadInput(f"start: node {start} has no tables (not a live node)")
@@ -158,6 +159,11 @@ def follow(key: int, start: int, tables: Mapping[int, NodeTables]) -> Route:
         if node in seen:
             path = " -> ".join(str(h.node) for h in hops)
             raise RoutingLoop(f"route of key {key} revisits node {node}: {path} -> {node}")
+        if len(hops) >= len(tables):  # a second bound: a route past every node has looped
+            path = " -> ".join(str(h.node) for h in hops[:12])
+            raise RoutingLoop(
+                f"route of key {key} is longer than the {len(tables)} nodes: {path} -> ..."
+            )
         seen.add(node)
         t = tables[node]
         decision = next_hop(key, t.leaf_set, t.routing_table, t.neighborhood)
