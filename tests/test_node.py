@@ -1107,6 +1107,29 @@ def test_R_LOOKUP_1_route_key_refuses_a_key_outside_the_space() -> None:
         step(ready(90), ni.Route(256, LookupPayload(id=1)))
 
 
+def test_R_LOOKUP_1_route_refuses_a_bad_key_at_a_node_not_ready_too() -> None:
+    """R-LOOKUP-1 / R-ID-1: the key is checked before the status: a node that is not ready
+    (and would route nothing) still refuses a key outside the space, naming the field."""
+    for status in (Status.WAIT, Status.OK):
+        with pytest.raises(PastryRefError, match=r"^key: id 256 is out of range"):
+            step(_at(status), ni.Route(256, LookupPayload(id=1)))
+    assert step(_at(Status.OK), ni.Route(95, LookupPayload(id=1))).effects == ()
+
+
+def test_R_ROUTE_6_forward_to_sends_only_from_a_ready_node_to_another_node() -> None:
+    """R-ROUTE-6: ForwardTo at a ready node sends the RouteMessage to that hop (and nothing
+    else); naming the node itself, or at a node that is not ready, it sends nothing and the
+    node is unchanged."""
+    payload = LookupPayload(id=8)
+    node = ready(90)
+    sent = step(node, ni.ForwardTo(135, payload, 130))
+    assert sent.effects == (Send(130, RouteMessage(src=90, key=135, payload=payload)),)
+    assert step(node, ni.ForwardTo(135, payload, 90)) == node_module.Step(node, ())
+    for status in (Status.WAIT, Status.OK):
+        waiting = _at(status)
+        assert step(waiting, ni.ForwardTo(135, payload, 130)) == node_module.Step(waiting, ())
+
+
 def test_R_LOOKUP_2_lookup_hop_delivers_or_forwards() -> None:
     """R-LOOKUP-2: a ready node receiving a Lookup does what RouteKey does; 10 forwards key
     135 by its routing table (R[0][2] = 170 is closer than its leaf set covers)."""
