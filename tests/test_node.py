@@ -1130,6 +1130,14 @@ def test_R_ROUTE_6_forward_to_sends_only_from_a_ready_node_to_another_node() -> 
         assert step(waiting, ni.ForwardTo(135, payload, 130)) == node_module.Step(waiting, ())
 
 
+def test_R_ROUTE_7_send_direct_refuses_a_destination_outside_the_space() -> None:
+    """R-ROUTE-7 / R-ID-1: SendDirect to an id outside [0, 2^bits) is refused, naming the
+    field, at any status (nothing is sent to a node that cannot exist)."""
+    for node in (ready(90), _at(Status.OK)):
+        with pytest.raises(PastryRefError, match=r"^dest: id 256 is out of range"):
+            step(node, ni.SendDirect(256, LookupPayload(id=1)))
+
+
 def test_R_LOOKUP_2_lookup_hop_delivers_or_forwards() -> None:
     """R-LOOKUP-2: a ready node receiving a Lookup does what RouteKey does; 10 forwards key
     135 by its routing table (R[0][2] = 170 is closer than its leaf set covers)."""
