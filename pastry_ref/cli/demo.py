@@ -6,6 +6,8 @@ protocol): one key routed hop by hop, each node with its shared-prefix length an
 chose the hop, the oracle's root, and a summary of many more routes. (2) A ring built by
 sequential consistent joins, checked against the oracle. (3) The model checker on two
 concurrent joins under both join protocols: the verdicts, and the paper join's counterexample.
+SCRIBE (``run_scribe_demo``, before the model checker): a multicast tree on a ring built by
+joins, drawn as text, a publish, a forwarder crash, the repair and a publish again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pastry_ref.ring.proximity import EuclideanPlane
 from pastry_ref.system import build_ring
 from pastry_ref.tables.routing import NodeTables, RouteRule, follow
 
-__all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo"]
+__all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo", "run_scribe_demo"]
 
 MAX_NODES = 100_000  # --nodes: the oracle builds every table, O(N log N)
 MAX_JOINS = 10_000  # --joins: each join is simulated message by message
@@ -80,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     _count("--joins", args.joins, 1, MAX_JOINS, "a ring size")
     code = run_demo(args.nodes, args.seed, args.key, args.lookups)
     code = max(code, run_join_demo(args.joins, args.seed))
+    code = max(code, run_scribe_demo(args.seed))
     if not args.no_check:
         code = max(code, run_check_demo())
     return code
@@ -186,6 +189,115 @@ def run_join_demo(nodes: int, seed: int, out: TextIO | None = None) -> int:
         file=out,
     )
     return 0 if ideal == len(world.nodes) and wrong == 0 else 1
+
+
+def run_scribe_demo(seed: int, out: TextIO | None = None) -> int:
+    """The SCRIBE part: a multicast tree over a ring built by joins, drawn as text; a publish;
+    a forwarder crash and the repair (leaf-set upcalls, then the timers waiting on the dead
+    node); a publish again, delivered to every live member (spec/scribe.md)."""
+    from collections.abc import Hashable
+
+    import attrs
+
+    from pastry_ref.app import Host
+    from pastry_ref.scribe import (
+        ChildTimeout,
+        GroupState,
+        ParentTimeout,
+        Publish,
+        ScribeApp,
+        Subscribe,
+        group_id,
+    )
+    from pastry_ref.system import Crash, FireTimer, Request, World, quiesce, settle
+
+    _count("--seed", seed, 0, MAX_SEED, "a seed")
+    config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32, hop_acks=True)
+    rng = random.Random(seed + 2)
+    ids = list(dict.fromkeys(rng.getrandbits(128) for _ in range(40)))
+    joiners = [(x, ids[rng.randrange(i)]) for i, x in enumerate(ids[1:], 1)]
+    world, _ = build_ring(config, ids[0], joiners)
+    hosts = tuple(Host(h.node, (*h.apps, ScribeApp())) for h in world.hosts)
+    world = attrs.evolve(world, hosts=hosts, armed=None)
+    g = group_id(config.space, "news", "demo")
+    members = sorted(rng.sample(ids, 10))
+
+    def short(x: int) -> str:
+        return f"{x:032x}"[:8] + ".."
+
+    def tree(w: World) -> dict[int, GroupState]:
+        out_: dict[int, GroupState] = {}
+        for n in w.ids:
+            a = w.host(n).app(ScribeApp)
+            if not w.is_down(n) and isinstance(a, ScribeApp) and (st := a.group(g)) is not None:
+                out_[n] = st
+        return out_
+
+    def do(w: World, origin: int, req: Hashable) -> World:
+        w = attrs.evolve(w, requests_left=((origin, req),))
+        return quiesce(w.apply(Request(origin, req)))[0]
+
+    def draw(w: World) -> None:
+        t = tree(w)
+
+        def line(n: int, depth: int) -> None:
+            st = t[n]
+            roles = [r for r, on in (("root", st.root), ("member", st.member)) if on]
+            print(f"    {'  ' * depth}{short(n)} {', '.join(roles) or 'forwarder'}", file=out)
+            for c in sorted(st.children):
+                if c in t:
+                    line(c, depth + 1)
+
+        for r in sorted(n for n, st in t.items() if st.root):
+            line(r, 0)
+
+    def publish(w: World, event: str) -> tuple[World, int, int]:
+        origin = next(m for m in members if not w.is_down(m))
+        w = do(w, origin, Publish(group=g, event=event))
+        got = {n for n, r in w.replies if r.request == Publish(group=g, event=event)}
+        live = {m for m in members if not w.is_down(m)}
+        return w, len(got & live), len(live)
+
+    for m in members:
+        world = do(world, m, Subscribe(group=g))
+    print(file=out)
+    print(
+        f"SCRIBE: group {short(g)} ('news' by 'demo'), {len(members)} members on a ring of "
+        f"{len(ids)} nodes built by joins; the tree:",
+        file=out,
+    )
+    draw(world)
+    world, got, due = publish(world, "hello")
+    print(f"  publish 'hello': delivered to {got} of {due} members", file=out)
+    t = tree(world)
+    # the interior node with the most children (a non-member first); with none, the root
+    victim = max(t, key=lambda n: (bool(t[n].children), not t[n].root, not t[n].member, n))
+    what = "the root" if t[victim].root else "forwarder"
+    world = attrs.evolve(world, crashes_left=(victim,))
+    world, _, _ = settle(world.apply(Crash(victim)))
+    t = tree(world)
+    waiting = [
+        (n, timer)
+        for n in world.ids
+        if not world.is_down(n)
+        for timer in sorted(world.armed_at(n), key=repr)
+        if (isinstance(timer, ChildTimeout) and timer.child == victim)
+        or (isinstance(timer, ParentTimeout) and n in t and t[n].parent == victim)
+    ]
+    world = attrs.evolve(world, periodic_left=len(waiting))
+    for n, timer in waiting:
+        if timer in world.armed_at(n):
+            world = quiesce(world.apply(FireTimer(n, timer)))[0]
+    world, _, _ = settle(attrs.evolve(world, periodic_left=0))
+    print(
+        f"  {what} {short(victim)} crashes; its children re-subscribe around it "
+        f"(leaf-set repair, then {len(waiting)} timeouts waiting on it):",
+        file=out,
+    )
+    draw(world)
+    world, got2, due2 = publish(world, "again")
+    print(f"  publish 'again': delivered to {got2} of {due2} live members", file=out)
+    return 0 if got == due and got2 == due2 else 1
 
 
 def run_check_demo(out: TextIO | None = None) -> int:
