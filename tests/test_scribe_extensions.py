@@ -410,3 +410,13 @@ def test_the_scribe_options_reach_the_application() -> None:
     app = w.host(113).app(ScribeApp)
     assert isinstance(app, ScribeApp)
     assert (app.max_children, app.mirror, app.cache_root, app.heartbeats) == (3, 2, True, True)
+
+
+def test_R_SCRIBE_14_a_node_joining_among_the_next_closest_gets_the_record() -> None:
+    node = world(ScribeApp()).node(119)
+    assert node.decide(G).deliver  # 119 is the root
+    root = ScribeApp(mirror=1, created=frozenset({G}), groups=((G, GroupState(root=True, seq=3)),))
+    step = root.update(node, 113, True)  # 113 is the next closest to 147
+    assert step.effects == (SendDirect(113, RootMirror(group=G, root=119, seq=3, created=True)),)
+    assert root.update(node, 253, True).effects == ()  # 253 is not among them
+    assert ScribeApp(groups=root.groups).update(node, 113, True).effects == ()  # mirror = 0
