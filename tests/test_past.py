@@ -347,6 +347,9 @@ def test_app_past_table_refuses_bad_input(tmp_path: Path) -> None:
     for bad, key in (
         ("capacity = -1", "app.past.capacity"),
         ("capacity = 100\ncolour = 1", "app.past.colour"),
+        ("capacity = 100\nquotas = 10", "app.past.quotas"),
+        ("capacity = 100\nquotas = { o = -1 }", r"app\.past\.quotas\.o"),
+        ('capacity = 100\ncaching = "yes"', "app.past.caching"),
     ):
         f = tmp_path / "bad.toml"
         f.write_text(base.replace("capacity = 100", bad))

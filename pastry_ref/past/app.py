@@ -134,7 +134,9 @@ def _drop(xs: tuple[int, ...], x: int) -> tuple[int, ...]:
 class PastApp(App):
     """One node's PAST: ``capacity`` (storage units; ``capacities`` overrides it per node id),
     ``quotas`` (owner → storage units an owner's inserts may take, k * size each; an owner not
-    listed has none), ``caching`` (keep copies on insert and lookup routes), the file table
+    listed has none), ``caching`` (keep copies on insert and lookup routes), ``divert``
+    (replica diversion, R-PAST-11) and ``retries`` (file diversion: salts after the first,
+    R-PAST-8; the benchmark turns both off to compare), the file table
     ``stored`` and the ``cached`` copies (sorted by file id), the GD-S ``inflation``, the
     client's quota ledger ``spent`` and the pending operations."""
 
@@ -162,6 +164,8 @@ class PastApp(App):
     capacities: tuple[tuple[int, int], ...] = ()
     quotas: tuple[tuple[str, int], ...] | None = None
     caching: bool = True
+    divert: bool = True
+    retries: int = MAX_SALT
     stored: tuple[StoredFile, ...] = ()
     cached: tuple[CachedFile, ...] = ()
     inflation: int = 0
@@ -493,6 +497,8 @@ class PastApp(App):
         inner = set(replica_set(node, f.file_id, f.k))
         wide = replica_set(node, f.file_id, 2 * node.config.half + 1)
         outside = [n for n in wide if n not in inner and n != node.id]
+        if not self.divert:
+            outside = []
         if outside:
             outside = outside[1:] + outside[:1]  # the (k+1)-th closest, the backup, last
         if not outside:
@@ -707,10 +713,10 @@ class PastApp(App):
             drops = tuple(
                 SendDirect(h, Discard(file_id=p.file_id, owner=p.request.owner)) for h in p.receipts
             )
-            if p.salt < MAX_SALT:
+            if p.salt < min(self.retries, MAX_SALT):
                 step = self._attempt(node, p.request, p.salt + 1)
                 return AppStep(step.app, (*drops, *step.effects))
-            failed = InsertFailed(attempts=MAX_SALT + 1, reason="refused")
+            failed = InsertFailed(attempts=p.salt + 1, reason="refused")
             app = attrs.evolve(self, inserts=rest)._spend(
                 p.request.owner, -p.request.k * p.request.size
             )
