@@ -282,3 +282,8 @@ def test_trace_of_ours_is_validated_and_a_tampered_one_refused(
     assert main([*args, "--trace", str(bad)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert not out["accepted"] and out["matched"] == n
+    # A trace of another scenario: its first state is not an initial state of this twin.
+    other = ["tlc", "join/one-into-one/consistent", "--tla2tools", JAR, "--json"]
+    assert main([*other, "--trace", str(good)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert not out["accepted"] and out["matched"] == 0

@@ -115,7 +115,7 @@ def run_scenarios(
 ) -> int:
     from model_check.itf import trace_to_itf, write_itf
     from pastry_ref.check.model import PastryModel
-    from pastry_ref.tla import TWIN_PROPERTIES, run_tlc
+    from pastry_ref.tla import TWIN_PROPERTIES, check_scope, run_tlc
     from pastry_ref.tla.replay import confirm, replay_on_model
 
     summaries: list[dict[str, Any]] = []
@@ -124,6 +124,7 @@ def run_scenarios(
         model = scenario.model()
         if not isinstance(model, PastryModel):
             raise BadInput(f"{scenario.name}: not a Pastry scenario; the TLA+ twin models Pastry")
+        check_scope(model.spec, scenario.name)
         names = _result_names(model)
         checked = [n for n, _ in names if n in TWIN_PROPERTIES]
         result = run_tlc(model.spec, checked, jar=jar, modules=modules, timeout=timeout)

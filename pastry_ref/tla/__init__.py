@@ -3,8 +3,9 @@
 Owns: nothing itself; re-exports ``twin`` (scope, the generated TLC model, a World as the
 twin's state), ``tlc`` (finding the jar, running TLC, reading its output), ``replay`` (a TLC
 counterexample as our actions and an ITF file) and ``values`` (TLA+ values as TLC prints them).
-Rule: this package sits above ``pastry_ref.check`` (it replays traces on ``PastryModel``) and
-never requires the jar: only ``run_tlc`` runs java, and only when asked.
+Rule 1: this package sits above ``pastry_ref.check`` (it replays traces on ``PastryModel``) and
+never requires the jar: only ``tlc`` runs java, and only when asked. Rule 2: unlike the protocol
+packages it does I/O (a temporary folder, a subprocess), like ``cli``; nothing below imports it.
 """
 
 from pastry_ref.tla.tlc import (

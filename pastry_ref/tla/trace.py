@@ -206,6 +206,12 @@ def validate_trace(
         )
     else:
         step = obs[result.matched].as_dict()["action"] if result.matched < len(obs) else "?"
+        if result.matched == 0:
+            out.write(
+                f"{path}: REJECTED: its first state is not an initial state of the twin of "
+                f"{scenario.name}\n"
+            )
+            return 1
         out.write(
             f"{path}: REJECTED: the twin of {scenario.name} matches states "
             f"0..{result.matched - 1} and cannot take step {result.matched} ({step})\n"
