@@ -150,10 +150,17 @@ ConsistencyEveryKey ==
 \* itself, up to where its nearest member on each side is closer (R-ID-5);
 \* a node with an empty half is judged key by key.  tests/test_tlc.py checks
 \* that the two definitions agree on the small join scenarios.
-Reach(x, other, cw) ==
-    LET gap == IF cw THEN Cw(x, other) ELSE Ccw(x, other)
-        key(d) == IF cw THEN (x + d) % Size ELSE (x - d + Size) % Size
-    IN Cardinality({d \in 1..(gap - 1) : Closer(x, other, key(d))})
+\* How far from x (in steps toward its neighbour other, clockwise if cw) x
+\* still wins the keys: the largest d < gap with x closer at every step up
+\* to d, found by bisection as system/consistency.py delivery_arcs does.
+RECURSIVE Bisect(_, _, _, _, _)
+Bisect(x, other, cw, lo, hi) ==
+    IF hi - lo <= 1 THEN lo
+    ELSE LET mid == (lo + hi) \div 2
+             key == IF cw THEN (x + mid) % Size ELSE (x - mid + Size) % Size
+         IN IF Closer(x, other, key) THEN Bisect(x, other, cw, mid, hi)
+            ELSE Bisect(x, other, cw, lo, mid)
+Reach(x, other, cw) == Bisect(x, other, cw, 0, IF cw THEN Cw(x, other) ELSE Ccw(x, other))
 \* The keys ready node x would deliver.
 Delivered(x) ==
     IF node[x].ls.left # <<>> /\ node[x].ls.right # <<>>
