@@ -132,8 +132,8 @@ def test_R_ROUTE_5_follow_raises_on_a_revisit() -> None:
         4: tables_of(4, S4, 1, right=(5,), entries={(1, 0): 0}),
         5: tables_of(5, S4, 1, left=(4,)),
     }
-    with pytest.raises(RoutingLoop, match="0 -> 4 -> 0"):
-        follow(2, 0, tables)
+    with pytest.raises(RoutingLoop, match=r"^route of key 2 revisits node 0: 0 -> 4 -> 0$"):
+        follow(2, 0, tables)  # named at the first revisit, with the whole path
     assert issubclass(RoutingLoop, PastryRefError)
     with pytest.raises(PastryRefError, match="no tables"):
         follow(2, 0, {0: tables[0]})  # 4 is not live
