@@ -211,11 +211,16 @@ def test_tlc_state_set_equals_ours(tmp_path: Path) -> None:
 
 @needs_jar
 @pytest.mark.slow
-@pytest.mark.parametrize("protocol", ["consistent", "paper"])
-def test_consistency_by_arcs_is_consistency_by_every_key(protocol: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stem", "protocol"),
+    [("join-1-into-3", "consistent"), ("join-1-into-3", "paper"), ("join-2-concurrent", "paper")],
+)
+def test_consistency_by_arcs_is_consistency_by_every_key(
+    stem: str, protocol: str, tmp_path: Path
+) -> None:
     """The twin's Consistency (delivery arcs) and ConsistencyEveryKey (every key's routing
     decision) give the same verdict."""
-    model = scenario("join-2-concurrent", protocol).model()
+    model = scenario(stem, protocol).model()
     r = run_tlc_files(
         model.spec,
         ["Consistency", "ConsistencyEveryKey"],
@@ -225,6 +230,13 @@ def test_consistency_by_arcs_is_consistency_by_every_key(protocol: str, tmp_path
     )
     assert len(r.violated) in (0, 2)
     assert bool(r.violated) == (protocol == "paper")
+    # State by state: Watch prints the set of properties each violating state breaks.
+    pair = {"Consistency", "ConsistencyEveryKey"}
+    lines = [ln for ln in (tmp_path / "tlc.out").read_text().splitlines() if "twin-violated" in ln]
+    assert bool(lines) == (protocol == "paper")
+    for line in lines:
+        bad = set(parse_value(line[line.index("{") : line.rindex("}") + 1]))
+        assert pair <= bad, line
 
 
 @needs_jar
