@@ -7,7 +7,9 @@ chose the hop, the oracle's root, and a summary of many more routes. (2) A ring 
 sequential consistent joins, checked against the oracle. (3) The model checker on two
 concurrent joins under both join protocols: the verdicts, and the paper join's counterexample.
 SCRIBE (``run_scribe_demo``, before the model checker): a multicast tree on a ring built by
-joins, drawn as text, a publish, a forwarder crash, the repair and a publish again.
+joins, drawn as text, a publish, a forwarder crash, the repair and a publish again. PAST
+(``run_past_demo``, after SCRIBE): inserts with k = 5, a diverted replica, a lookup answered by a
+near replica, a holder crash, maintenance, every file found.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from pastry_ref.ring.proximity import EuclideanPlane
 from pastry_ref.system import build_ring
 from pastry_ref.tables.routing import NodeTables, RouteRule, follow
 
-__all__ = ["add_command", "run_check_demo", "run_demo", "run_join_demo", "run_scribe_demo"]
+__all__ = [
+    "add_command",
+    "run_check_demo",
+    "run_demo",
+    "run_join_demo",
+    "run_past_demo",
+    "run_scribe_demo",
+]
 
 MAX_NODES = 100_000  # --nodes: the oracle builds every table, O(N log N)
 MAX_JOINS = 10_000  # --joins: each join is simulated message by message
@@ -83,6 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     code = run_demo(args.nodes, args.seed, args.key, args.lookups)
     code = max(code, run_join_demo(args.joins, args.seed))
     code = max(code, run_scribe_demo(args.seed))
+    code = max(code, run_past_demo(args.seed))
     if not args.no_check:
         code = max(code, run_check_demo())
     return code
@@ -298,6 +308,119 @@ def run_scribe_demo(seed: int, out: TextIO | None = None) -> int:
     world, got2, due2 = publish(world, "again")
     print(f"  publish 'again': delivered to {got2} of {due2} live members", file=out)
     return 0 if got == due and got2 == due2 else 1
+
+
+def run_past_demo(seed: int, out: TextIO | None = None) -> int:
+    """The PAST part: files inserted with k = 5 on a 40-node ring (one node too full, so its
+    replica is diverted), a lookup answered by the first replica on its route, a holder crash,
+    maintenance, and every file still found (spec/past.md)."""
+    from collections.abc import Hashable
+
+    import attrs
+
+    from pastry_ref.app import LookupApp
+    from pastry_ref.past import (
+        Insert,
+        InsertOk,
+        Kind,
+        LookupFile,
+        LookupResult,
+        PastApp,
+        file_id,
+    )
+    from pastry_ref.system import Crash, Request, World, WorldSpec, quiesce, settle
+
+    _count("--seed", seed, 0, MAX_SEED, "a seed")
+    config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
+    rng = random.Random(seed + 3)
+    ids = sorted(dict.fromkeys(rng.getrandbits(128) for _ in range(40)))
+    k = 5
+    files = [
+        Insert(name=f"doc{i}", owner="alice", k=k, size=10, content=f"text {i}") for i in range(3)
+    ]
+    space = config.space
+
+    def short(x: int) -> str:
+        return f"{x:032x}"[:8] + ".."
+
+    def do(w: World, origin: int, req: Hashable) -> tuple[World, object]:
+        w = attrs.evolve(w, requests_left=((origin, req),))
+        w = quiesce(w.apply(Request(origin, req)))[0]
+        return w, next(r.response for n, r in reversed(w.replies) if r.request == req)
+
+    first = file_id(space, files[0].name, files[0].owner, 0)
+    full = space.sort_by_closeness(first, ids)[1]  # one of doc0's holders has little room
+    app = PastApp(capacity=1_000, capacities=((full, 50),))
+    world = WorldSpec(config, tuple(ids), apps=(LookupApp(), app)).initial_world()
+    print(file=out)
+    print(f"PAST: {len(ids)} nodes (L = 16), k = {k}, capacity 1,000 units each, "
+          f"{short(full)} only 50", file=out)  # fmt: skip
+    client = ids[0]
+    acked: dict[int, Insert] = {}
+    for ins in files:
+        world, res = do(world, client, ins)
+        if isinstance(res, InsertOk):
+            acked[res.file_id] = ins
+            print(f"  insert {ins.name}: stored on {k} holders {[short(h) for h in res.holders]}",
+                  file=out)  # fmt: skip
+
+    def holders(w: World, fid: int) -> list[tuple[int, str]]:
+        out_ = []
+        for n in w.ids:
+            a = w.host(n).app(PastApp)
+            if not w.is_down(n) and isinstance(a, PastApp) and (e := a.entry(fid)) is not None:
+                out_.append((n, e.kind.value + (f" -> {short(e.target)}" if e.target else "")))
+        return out_
+
+    diverted = [(n, kind) for n, kind in holders(world, first) if kind != Kind.REPLICA.value]
+    for n, kind in diverted:
+        print(f"    doc0 at {short(n)}: {kind}", file=out)
+
+    def what(w: World, n: int, fid: int) -> str:
+        a = w.host(n).app(PastApp)
+        assert isinstance(a, PastApp)
+        e = a.entry(fid)
+        if e is not None and e.kind is Kind.DIVERTED:
+            return "a diverted replica, reached through a pointer"
+        return "a replica" if e is not None else "a cached copy"
+
+    far = max(ids, key=lambda x: space.distance(x, first))  # the node farthest from the file
+    world, res = do(world, far, LookupFile(file_id=first, id=1))
+    assert isinstance(res, LookupResult)
+    rank = space.sort_by_closeness(first, ids).index(res.holder) + 1
+    how = what(world, res.holder, first)
+    print(
+        f"  lookup doc0 from {short(far)}: {res.content!r} from {short(res.holder)} "
+        f"(the {rank}. closest node to the file: {how})",
+        file=out,
+    )
+    other = next(fid for fid, ins in acked.items() if ins.name == "doc2")
+    far2 = max(ids, key=lambda x: space.distance(x, other))
+    world, res2 = do(world, far2, LookupFile(file_id=other, id=2))
+    assert isinstance(res2, LookupResult)
+    rank2 = space.sort_by_closeness(other, ids).index(res2.holder) + 1
+    how2 = what(world, res2.holder, other)
+    print(
+        f"  lookup {acked[other].name} from {short(far2)}: {res2.content!r} from "
+        f"{short(res2.holder)} (the {rank2}. closest: {how2}, the first on the route)",
+        file=out,
+    )
+    victim = next(n for n, kind in holders(world, first) if kind == Kind.REPLICA.value)
+    world = attrs.evolve(world, crashes_left=(victim,))
+    world, _, _ = settle(world.apply(Crash(victim)))
+    live = [x for x in ids if x != victim]
+    now = holders(world, first)
+    closest = space.sort_by_closeness(first, live)[:k]
+    print(f"  holder {short(victim)} crashes; after repair and maintenance doc0 has "
+          f"{sum(1 for n, _ in now if n in closest)} of its {k} closest live nodes holding it",
+          file=out)  # fmt: skip
+    found = 0
+    for i, (fid, ins) in enumerate(sorted(acked.items())):
+        world, res = do(world, live[-1 - i], LookupFile(file_id=fid, id=10 + i))
+        found += isinstance(res, LookupResult) and res.content == ins.content
+    print(f"  lookups after the crash: {found} of {len(acked)} files found, nothing lost",
+          file=out)  # fmt: skip
+    return 0 if found == len(acked) == len(files) else 1
 
 
 def run_check_demo(out: TextIO | None = None) -> int:
