@@ -115,7 +115,7 @@ def run_scenarios(
 ) -> int:
     from model_check.itf import trace_to_itf, write_itf
     from pastry_ref.check.model import PastryModel
-    from pastry_ref.tla import TWIN_PROPERTIES, check_scope, run_tlc
+    from pastry_ref.tla import LIVENESS, TWIN_PROPERTIES, check_scope, run_tlc
     from pastry_ref.tla.replay import confirm, replay_on_model
 
     summaries: list[dict[str, Any]] = []
@@ -130,14 +130,16 @@ def run_scenarios(
         result = run_tlc(model.spec, checked, jar=jar, modules=modules, timeout=timeout)
         notes = [f"not in the TLA+ twin: {n}" for n, _ in names if n not in TWIN_PROPERTIES]
         replayed: list[str] = []
+        safety: list[str] = []
         trace_len: int | None = None
-        if result.violated and result.trace:
+        safety = [p for p in result.violated if p not in LIVENESS]
+        if safety and result.trace:
             trace = replay_on_model(model.spec, result.trace)
-            trace, ours = confirm(model.spec, trace, result.violated[0])
+            trace, ours = confirm(model.spec, trace, safety[0])
             trace_len = len(trace)
             replayed = ours
             notes.append(
-                f"TLC's counterexample to {result.violated[0]} replays on our model "
+                f"TLC's counterexample to {safety[0]} replays on our model "
                 f"({len(trace)} steps); our evaluator: "
                 + ("; ".join(ours) if ours else "does NOT see the violation (disagreement)")
             )
@@ -146,7 +148,7 @@ def run_scenarios(
                     model,
                     trace,
                     source=f"TLC on the twin of {scenario.name}",
-                    property_name=result.violated[0],
+                    property_name=safety[0],
                 )
                 write_itf(itf, doc)
         if result.out_of_scope:
@@ -183,7 +185,7 @@ def run_scenarios(
             else:
                 status = "violated" if n in result.violated else "holds"
                 msg = ""
-            first = bool(result.violated) and n == result.violated[0]
+            first = bool(safety) and n == safety[0]
             props.append(
                 {
                     "name": n,

@@ -20,6 +20,7 @@ from pastry_ref.tla.tlc import (
     run_tlc_files,
 )
 from pastry_ref.tla.twin import (
+    LIVENESS,
     MODULES,
     TWIN_PROPERTIES,
     ModulesNotFound,
@@ -34,6 +35,7 @@ from pastry_ref.tla.values import Fn, TlaValueError, parse_value, tla_literal
 
 __all__ = [
     "JAR_ENV",
+    "LIVENESS",
     "MODULES",
     "TWIN_PROPERTIES",
     "Fn",

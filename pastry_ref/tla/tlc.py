@@ -25,7 +25,15 @@ import attrs
 
 from pastry_ref.errors import BadInput, BoundReached
 from pastry_ref.system.spec import WorldSpec
-from pastry_ref.tla.twin import TWIN_PROPERTIES, copy_modules, find_modules, normalise, tlc_model
+from pastry_ref.tla.twin import (
+    LIVENESS,
+    TWIN_PROPERTIES,
+    TlcModel,
+    copy_modules,
+    find_modules,
+    normalise,
+    tlc_model,
+)
 from pastry_ref.tla.values import parse_value
 
 __all__ = [
@@ -84,7 +92,8 @@ class TlcStep:
 class TlcResult:
     """What TLC found for one scenario. ``violated`` and ``checked`` use our property names;
     ``depth`` counts steps, as our checker does (TLC's own depth counts the initial state too);
-    ``trace`` is the shortest counterexample of ``violated[0]``; ``out_of_scope`` is set when
+    ``trace`` is the shortest counterexample of the first violated state property (none for a
+    violated no-cycle property alone); ``out_of_scope`` is set when
     the twin's scope guard failed (the result then decides nothing)."""
 
     states_generated: int
@@ -186,6 +195,29 @@ def _summary(out: str) -> tuple[int, int, int, int]:
     return gen, distinct, queue, depth
 
 
+_TEMPORAL = re.compile(r"^Error: Temporal property (\w+) was violated")
+
+
+def _temporal(
+    jar: Path, folder: Path, model: TlcModel, wanted: list[str], timeout: float | None
+) -> set[str]:
+    """The temporal properties among ``wanted`` (our names) that TLC finds violated: one run
+    for all; TLC stops at the first violation, so the rest are run again without it."""
+    found: set[str] = set()
+    left = list(wanted)
+    by_tla = {TWIN_PROPERTIES[p]: p for p in wanted}
+    while left:
+        out = _java(jar, folder, model.cfg([], [TWIN_PROPERTIES[p] for p in left]), [], timeout)
+        (folder / "tlc-liveness.out").write_text(out, encoding="utf-8")
+        _summary(out)
+        hit = [by_tla[m.group(1)] for ln in out.splitlines() if (m := _TEMPORAL.match(ln))]
+        if not hit:
+            break
+        found.update(hit)
+        left = [p for p in left if p not in hit]
+    return found
+
+
 def run_tlc_files(
     spec: WorldSpec,
     checked: Sequence[str],
@@ -217,10 +249,12 @@ def run_tlc_files(
     for line in out.splitlines():
         if m := _WATCH.match(line):
             bad |= set(parse_value(m.group(1)))
+    bad |= _temporal(jar, folder, model, [p for p in checked if p in LIVENESS], timeout)
     violated = tuple(p for p in checked if p in bad)
+    safety = [p for p in violated if p not in LIVENESS]
     trace: tuple[TlcStep, ...] = ()
-    if violated:
-        first = TWIN_PROPERTIES[violated[0]]
+    if safety:
+        first = TWIN_PROPERTIES[safety[0]]
         out2 = _java(jar, folder, model.cfg([first]), [], timeout)
         (folder / "tlc-trace.out").write_text(out2, encoding="utf-8")
         trace = tuple(parse_states(out2))

@@ -33,6 +33,7 @@ from pastry_ref.system.world import World
 from pastry_ref.tla.values import Fn, tla_literal
 
 __all__ = [
+    "LIVENESS",
     "MODULES",
     "TWIN_PROPERTIES",
     "ModulesNotFound",
@@ -69,8 +70,13 @@ TWIN_PROPERTIES: dict[str, str] = {
     "Converged/terminal": "Converged_terminal",
     "AllReady/terminal": "AllReady_terminal",
     "NoStuckMessages/terminal": "NoStuckMessages_terminal",
+    "Converged/no-cycle": "Converged_nocycle",
+    "AllReady/no-cycle": "AllReady_nocycle",
 }
 """Our property (result) name -> the TLA+ definition that checks it (spec/invariants.md)."""
+
+LIVENESS = frozenset({"Converged/no-cycle", "AllReady/no-cycle"})
+"""The properties among TWIN_PROPERTIES that are temporal (checked under ``FairSpec``)."""
 
 
 class TwinOutOfScope(BoundReached):
@@ -137,7 +143,9 @@ class TlcModel:
     module: str
     constants: dict[str, str]
 
-    def cfg(self, invariants: Sequence[str], checked: Sequence[str] = ()) -> str:
+    def cfg(self, invariants: Sequence[str], temporal: Sequence[str] = ()) -> str:
+        """The configuration checking ``invariants`` (TLA+ names) or, if ``temporal`` names
+        any, those temporal properties of ``FairSpec``."""
         lines = ["CONSTANTS"]
         lines += [f"  {k} = {v}" for k, v in self.constants.items()]
         lines += [
@@ -145,11 +153,11 @@ class TlcModel:
             "  Joins <- MCJoins",
             "  Lookups <- MCLookups",
             "  Checked <- MCChecked",
-            "INIT Init",
-            "NEXT Next",
-            "CHECK_DEADLOCK FALSE",
         ]
+        lines += ["SPECIFICATION FairSpec"] if temporal else ["INIT Init", "NEXT Next"]
+        lines += ["CHECK_DEADLOCK FALSE"]
         lines += [f"INVARIANT {name}" for name in invariants]
+        lines += [f"PROPERTY {name}" for name in temporal]
         return "\n".join(lines) + "\n"
 
 
@@ -165,7 +173,7 @@ def tlc_model(spec: WorldSpec, checked: Sequence[str]) -> TlcModel:
             f"MCReady == {tla_literal(frozenset(spec.initial))}",
             f"MCJoins == {tla_literal(frozenset(spec.joins))}",
             f"MCLookups == {tla_literal(lookups)}",
-            f"MCChecked == {tla_literal(frozenset(checked))}",
+            f"MCChecked == {tla_literal(frozenset(c for c in checked if c not in LIVENESS))}",
             "====",
             "",
         ]
