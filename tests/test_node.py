@@ -59,12 +59,13 @@ from pastry_ref.node import inputs as ni
 from pastry_ref.node import messages as messages_module
 from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.ring.config import Config, JoinProtocol
-from pastry_ref.system import Join, Receive, WorldSpec
+from pastry_ref.system import Join, Livelock, Receive, WorldSpec
 from pastry_ref.system import invariants as inv
 from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
+LOOP_CAP = 10_000  # deliveries a test's own delivery loop may make before it is a Livelock
 PAPER = attrs.evolve(CFG, join=JoinProtocol.PAPER)
 RING = (10, 50, 90, 130, 170, 210)
 
@@ -697,13 +698,15 @@ def test_R_CJ_1_joiner_goes_dead_wait_ok_ready() -> None:
     seen = [world.node(100).status]
     world = world.apply(Join(100, 10))
     seen.append(world.node(100).status)
-    while True:
+    for _ in range(LOOP_CAP):  # bounded: a join that never ends fails here, by name
         enabled = [a for a in world.actions() if isinstance(a, Receive)]
         if not enabled:
             break
         world = world.apply(enabled[0])
         if world.node(100).status is not seen[-1]:
             seen.append(world.node(100).status)
+    else:
+        raise Livelock(f"the join of 100 still delivers after {LOOP_CAP} messages")
     assert seen == [Status.DEAD, Status.WAIT, Status.OK, Status.READY]
     assert quiesce(world)[1] == 0 and world.network == ()
 
@@ -995,8 +998,12 @@ def test_R_CJ_10_no_circular_wait_between_two_joiners() -> None:
     for what in "JRRRRRRRJRRJJ":
         w = w.apply(first(Join if what == "J" else Receive))  # type: ignore[arg-type]
     rng = random.Random(65535)
-    while enabled := [a for a in w.actions() if isinstance(a, Receive)]:
+    for _ in range(LOOP_CAP):  # bounded: a livelock fails here, by name
+        if not (enabled := [a for a in w.actions() if isinstance(a, Receive)]):
+            break
         w = w.apply(enabled[rng.randrange(len(enabled))])
+    else:
+        raise Livelock(f"the joins still deliver after {LOOP_CAP} messages")
     assert w.network == ()
     assert [n.status for n in w.nodes] == [Status.READY] * 5
     assert inv.converged(w) == []
