@@ -9,10 +9,14 @@ whose closest nodes are 17, 200, 95, 140 in that order.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 
 import pastry_ref.check.apps  # noqa: F401 - registers PAST's properties
 from pastry_ref.app import Host, LookupApp
+from pastry_ref.check.model import PastryModel
+from pastry_ref.check.scenario_file import load_scenario_file
 from pastry_ref.node import NodeState, StartFirst, step
 from pastry_ref.node.inputs import Route, SendDirect
 from pastry_ref.oracle.ideal import ideal_tables
@@ -53,6 +57,7 @@ from pastry_ref.past.store import cache_hit, cache_insert, make_room
 from pastry_ref.ring.config import Config
 from pastry_ref.system import Crash, Join, World, WorldSpec, quiesce, settle
 from pastry_ref.system import Request as RequestAction
+from pastry_ref.system.actions import Receive
 
 CFG = Config.make(bits=8, b=4, leaf_set_size=4, neighborhood_size=2)
 RING = (17, 95, 140, 200)
@@ -354,3 +359,36 @@ def test_reclaim_settled_catches_a_leftover_replica() -> None:
     f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello")
     bad = with_app(w, 200, PastApp(stored=(f,)))
     assert [v.name for v in reclaim_settled(bad)] == ["ReclaimSettled"]
+
+
+# -- the shipped scenarios do what their descriptions say (one schedule each) ------------------
+SCENARIOS = Path(__file__).parent.parent / "pastry_ref" / "check" / "scenarios"
+
+
+def first_run(name: str) -> World:
+    (scenario,) = load_scenario_file(SCENARIOS / name)
+    model = scenario.model()
+    assert isinstance(model, PastryModel)
+    w = model.spec.initial_world()
+    while w.requests_left or w.joins_left:
+        w = settle(w.apply(next(a for a in w.actions() if not isinstance(a, Receive))))[0]
+    return settle(w)[0]
+
+
+def test_scenario_replica_diversion_diverts() -> None:
+    w = first_run("past-replica-diversion.toml")
+    assert InsertOk(file_id=FID, holders=(17, 200)) in responses(w)
+    assert past(w, 140).entry(FID).kind is Kind.DIVERTED  # type: ignore[union-attr]
+
+
+def test_scenario_file_diversion_lands_on_salt_1() -> None:
+    w = first_run("past-file-diversion.toml")
+    (ok,) = responses(w)
+    assert isinstance(ok, InsertOk) and ok.file_id == file_id(SPACE, "e", "o", 1)
+    assert set(ok.holders) == {17, 200}
+
+
+def test_scenario_quota_refusal_refuses_exactly_one() -> None:
+    got = responses(first_run("past-quota-refusal.toml"))
+    assert sum(isinstance(r, InsertOk) for r in got) == 1
+    assert got.count(InsertFailed(attempts=0, reason="quota")) == 1
