@@ -65,7 +65,7 @@ from pastry_ref.tables.leaf_set import LeafSet
 from pastry_ref.tables.routing_table import RoutingTable
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
-LOOP_CAP = 10_000  # deliveries a test's own delivery loop may make before it is a Livelock
+LOOP_CAP = 1_000  # deliveries a test's own delivery loop may make before it is a Livelock
 PAPER = attrs.evolve(CFG, join=JoinProtocol.PAPER)
 RING = (10, 50, 90, 130, 170, 210)
 
