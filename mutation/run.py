@@ -268,8 +268,11 @@ def table() -> str:
         b_killed = before["killed"] + before["killed-by-timeout"]
         rate = f"{100 * killed / judged:.1f} %" if judged else "-"
         b_rate = f"{100 * b_killed / b_judged:.1f} %" if b_judged else "-"
-        total = len(sites((ROOT / module).read_text()))
+        source = (ROOT / module).read_text()
+        total = len(sites(source))
         done = "" if len(recs) >= total else f" ({len(recs)} of {total} run)"
+        if hashlib.sha256(source.encode()).hexdigest()[:16] != data["source_sha"]:
+            done += " (source changed since: re-run it)"
         rows.append(
             f"| `{module}`{done} | {len(recs)} | {n['killed']} | {n['killed-by-timeout']} | "
             f"{n['hung']} | {n['survived']} | {n['equivalent']} | {rate} | {b_rate} |"
