@@ -1,5 +1,8 @@
 """Scale sanity (issue 4, item 11): 1,000 nodes built by sequential consistent joins.
 
+The ring is a parametrized fixture: 400 nodes in `make test`, 1,000 under `make slow` (about
+3 minutes of CPU: the build and the settle after 100 crashes); every test runs at both sizes.
+
 Pastry §2.4 (join) and §3 (routing performance): with 128-bit ids, b = 4, L = 16, a ring built
 one join at a time must end with every leaf set equal to the ideal one, route every sampled key
 to its root, and keep routes within ⌈log16 N⌉ + 1 hops. Figures are printed, never timed.
@@ -33,11 +36,14 @@ from pastry_ref.tables.routing import NodeTables, follow
 Ring = tuple[Config, World, list[int]]
 
 
-@pytest.fixture(scope="module")
-def ring_1000() -> Ring:
+@pytest.fixture(
+    scope="module", params=[400, pytest.param(1000, marks=pytest.mark.slow)], ids=lambda n: f"N{n}"
+)
+def ring_1000(request: pytest.FixtureRequest) -> Ring:
+    size: int = request.param
     rng = random.Random(2001)
     config = Config.make(bits=128, b=4, leaf_set_size=16, neighborhood_size=32)
-    ids = list(dict.fromkeys(rng.getrandbits(128) for _ in range(1000)))
+    ids = list(dict.fromkeys(rng.getrandbits(128) for _ in range(size)))
     joiners = [(x, ids[rng.randrange(i)]) for i, x in enumerate(ids[1:], 1)]
     world, costs = build_ring(config, ids[0], joiners)
     return config, world, costs
@@ -50,7 +56,7 @@ def test_1000_sequential_joins_converge(ring_1000: Ring) -> None:
     assert not all_ready(world)
     assert not no_stuck_messages(world)
     ready = world.ready_ids()
-    assert len(ready) == 1000
+    assert len(ready) == len(world.ids)
     wrong = []
     for n in world.nodes:
         ideal = ideal_leaf_set(n.id, ready, config)
@@ -58,7 +64,8 @@ def test_1000_sequential_joins_converge(ring_1000: Ring) -> None:
             wrong.append(n.id)
     assert wrong == []
     assert consistency(world) == []
-    print(f"\n1,000 joins: {sum(costs) / len(costs):.1f} messages per join, max {max(costs)}")
+    per_join = sum(costs) / len(costs)
+    print(f"\n{len(costs):,} joins: {per_join:.1f} messages per join, max {max(costs)}")
 
 
 def test_1000_routes_reach_root_within_bound(ring_1000: Ring) -> None:
@@ -153,7 +160,7 @@ def test_1000_crash_10_percent_repairs(repaired_1000: Repaired) -> None:
         for m in n.routing_table.members() | n.neighborhood.members()
         if world.is_down(m)
     )
-    print(f"\n1,000 nodes, {len(victims)} crashed, {n_live} live")
+    print(f"\n{len(world.ids):,} nodes, {len(victims)} crashed, {n_live} live")
     _print_counts(f"detection + leaf-set repair ({t_detect:.1f} s)", detection, n_live)
     _print_counts(f"maintenance round ({t_maint:.1f} s)", maintenance, n_live)
     print(
@@ -177,8 +184,10 @@ def test_1000_crash_10_percent_repairs(repaired_1000: Repaired) -> None:
 
 def test_1000_crash_routes_reach_live_root(repaired_1000: Repaired) -> None:
     """5,000 random (live node, key) routes over the repaired live nodes' tables reach the root
-    among the live nodes. (9 crashed nodes stay in live neighbourhoods, see
-    test_reply_reimports_crashed_node: another sample can hit one.)"""
+    among the live nodes, or stop at a crashed node that a live node still holds in a table
+    (KV-9/KV-11: nothing has probed it yet; at run time the per-hop retry, R-HOP-3, routes
+    around it). No route ends at a wrong live node. The stale stops are counted and printed: at
+    N = 1,000 this sample meets none, at N = 400 it meets a few."""
     config, world, *_ = repaired_1000
     live = [x for x in world.ids if not world.is_down(x)]
     tables = {
@@ -186,16 +195,24 @@ def test_1000_crash_routes_reach_live_root(repaired_1000: Repaired) -> None:
     }
     rng = random.Random(12)
     failures: list[str] = []
+    stale_stops = 0
     for _ in range(5000):
         key, start = rng.getrandbits(128), rng.choice(live)
         try:
             at = follow(key, start, tables).delivered_at
         except PastryRefError as e:
-            failures.append(str(e))
+            text = str(e)
+            hop_to = text.split()[-5].rstrip(",")  # "node A forwarded to B, which has no tables"
+            if text.endswith("which has no tables") and world.is_down(int(hop_to)):
+                stale_stops += 1
+            else:
+                failures.append(text)
             continue
         if at != root(key, live, config.space):
             failures.append(f"key {key} from {start} reaches {at}")
+    print(f"\n{stale_stops} of 5,000 routes stop at a crashed node still held in a table")
     assert failures == [], f"{len(failures)} of 5,000 routes fail, first: {failures[0]}"
+    assert stale_stops <= 50  # a handful (KV-9/KV-11), not a repair that did not happen
 
 
 @pytest.mark.xfail(
