@@ -445,3 +445,94 @@ def test_CorrectDelivery_judges_a_delivery_after_a_hop_timeout() -> None:
     assert [v.name for v in inv.correct_delivery(w, fire, w.apply(fire))] == ["CorrectDelivery"]
     join = JoinRequest(src=170, joiner=200)
     assert not inv.delivers(FireTimer(170, HopTimeout(210, join)))
+
+
+# -- Consistency with a lone ready node (an empty leaf-set half): enumeration, then critical keys
+def _lone_and_partner(bits: int, b: int = 4) -> tuple[NodeState, NodeState]:
+    """a = 1000 started alone (both halves empty) and b = 40000, ready in a ring with a (its
+    leaf set holds a): both believe they deliver some of the same keys."""
+    from pastry_ref.node import StartFirst, step
+    from pastry_ref.system import build_ring
+
+    config = Config.make(bits=bits, b=b, leaf_set_size=2, neighborhood_size=2)
+    world, _ = build_ring(config, 1000, [(40000, 1000)])
+    lone = step(NodeState.new(1000, config), StartFirst()).node
+    assert not lone.leaf_set.left and not lone.leaf_set.right
+    return lone, world.node(40000)
+
+
+def _pairs(violations: tuple[inv.Violation, ...]) -> list[str]:
+    return sorted(v.detail for v in violations)
+
+
+def test_consistency_enumerates_keys_up_to_16_bits() -> None:
+    """Up to 2^(EXHAUSTIVE_KEYS_MAX_BITS + 4) ids, a node with an empty half is judged by
+    enumerating every key it would deliver (exact): the shared keys are those of a brute-force
+    enumeration of both nodes' decisions."""
+    from pastry_ref.oracle.arcs import runs, shared_keys
+    from pastry_ref.system.consistency import ready_consistency
+
+    lone, partner = _lone_and_partner(16)
+    space = lone.config.space
+    brute = {
+        n.id: runs([k for k in range(space.size) if n.decide(k).deliver]) for n in (lone, partner)
+    }
+    expected = shared_keys(space, sorted(brute.items()))
+    assert len(expected) == 1
+    got = ready_consistency((lone, partner))
+    (lo, hi) = expected[(1000, 40000)]
+    want = f"key {lo}" if lo == hi else f"keys {lo}..{hi}"
+    assert _pairs(got) == [f"ready nodes 1000 and 40000 would both deliver {want}"]
+
+
+@pytest.mark.parametrize(("bits", "b"), [(17, 1), (20, 4)])
+def test_consistency_uses_critical_keys_beyond_16_bits(bits: int, b: int) -> None:
+    """Beyond 2^16 ids (2^17, the first width past the bound, and 2^20) a node with an empty
+    half is judged at the critical keys of the ids it knows and its own (each key an arc of
+    length 1): the lone node's antipode lies in its partner's arc, so the overlap is found
+    there, and only there."""
+    from pastry_ref.oracle.arcs import critical_keys, shared_keys
+    from pastry_ref.system.consistency import delivery_arcs, ready_consistency
+
+    lone, partner = _lone_and_partner(bits, b)
+    space = lone.config.space
+    arcs = delivery_arcs(partner)
+    assert arcs is not None
+    lone_arcs = [(k, 1) for k in critical_keys(space, {1000})]
+    expected = shared_keys(space, [(1000, lone_arcs), (40000, arcs)])
+    assert len(expected) == 1
+    (lo, hi) = expected[(1000, 40000)]
+    assert all(partner.decide(k).deliver for k in range(lo, hi + 1))
+    want = f"key {lo}" if lo == hi else f"keys {lo}..{hi}"
+    got = ready_consistency((lone, partner))
+    assert _pairs(got) == [f"ready nodes 1000 and 40000 would both deliver {want}"]
+
+
+def test_consistency_of_a_node_with_one_empty_half_is_exact() -> None:
+    """R-LS-3 leaves a failed member's slot empty until repair, so a ready node can have one
+    empty half (ring 17 95 200, L = 2: 17 drops 200, its only left member). Its keys are then
+    enumerated (its arc would need both nearest members, and computing one raises): the shared
+    keys equal a brute-force enumeration of every node's decisions."""
+    from pastry_ref.oracle.arcs import runs, shared_keys
+    from pastry_ref.system import build_ring
+    from pastry_ref.system.consistency import delivery_arcs, ready_consistency
+
+    config = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
+    world, _ = build_ring(config, 17, [(95, 17), (200, 95)])
+    n17 = world.node(17)
+    assert n17.leaf_set.left == (200,)
+    half = attrs.evolve(n17, leaf_set=n17.leaf_set.remove(200))
+    assert half.leaf_set.left == () and half.leaf_set.right
+    assert delivery_arcs(half) is None
+    ready = (half, world.node(95), world.node(200))
+    space = config.space
+    brute = {n.id: runs([k for k in range(space.size) if n.decide(k).deliver]) for n in ready}
+    expected = shared_keys(space, sorted(brute.items()))
+    assert expected == {}  # the empty half narrows 17's range: it shares no key
+    assert brute[17] and all(half.decide(k).deliver for k in range(17, 40))
+    want = sorted(
+        f"ready nodes {a} and {b} would both deliver "
+        + (f"key {lo}" if lo == hi else f"keys {lo}..{hi}")
+        for (a, b), (lo, hi) in expected.items()
+    )
+    assert _pairs(ready_consistency(ready)) == want
