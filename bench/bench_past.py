@@ -72,8 +72,10 @@ def apply(world: World, action: WorldAction, sent: Counter[str]) -> World:
 
 
 def quiesce(world: World, sent: Counter[str], max_steps: int = 10_000_000) -> tuple[World, int]:
-    """``drive.quiesce`` (the first accepted message in the network's order, until none) without
-    its cycle detection, which hashes the whole World at every step; bounded instead."""
+    """``drive.quiesce`` (the first accepted message in the network's order, until none), but
+    counting sent messages by ``label`` (PAST payload types) and without its cycle check;
+    bounded instead. (Written when that check hashed the whole World at every step; it no
+    longer does, so a ``label`` argument to ``drive.apply_counting`` could replace this copy.)"""
     for steps in range(max_steps):
         env = next((e for e in world.network if accepts(world.node(e.dest), e.msg)), None)
         if env is None:
