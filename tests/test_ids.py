@@ -8,7 +8,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from pastry_ref.errors import ConfigError, InvalidId, PastryRefError
+from pastry_ref.errors import BadInput, ConfigError, InvalidId, PastryRefError
 from pastry_ref.ring.ids import MAX_BITS, IdSpace
 from tests import brute
 from tests.brute import small_space
@@ -257,3 +257,132 @@ def test_R_ID_6_hex_examples() -> None:
     assert IdSpace(6, 2).hex(5) == "05"
     assert IdSpace(5, 5).hex(31) == "1f"
     assert len(IdSpace(128, 4).hex(0)) == 32
+
+
+# -- R-ID-1 at every entry point: what is not an id is refused, by name -------------------
+class _Id(int):
+    """An int subclass: an id all the same (R-ID-1 accepts it), taken by the slow path."""
+
+
+_NOT_IDS = [-1, 256, 2**70, True, False, 1.0, "3", None]
+
+# Each public method of IdSpace with its id arguments by name; the others are valid ids (0 is
+# among them: a check that ORs or ANDs two ids together must still see one bad one).
+_ID_METHODS: list[tuple[str, tuple[str, ...]]] = [
+    ("shared_prefix_len", ("x", "y")),
+    ("cw_distance", ("x", "y")),
+    ("ccw_distance", ("x", "y")),
+    ("distance", ("x", "y")),
+    ("closeness", ("node", "key")),
+    ("hex", ("x",)),
+    ("digit_str", ("x",)),
+]
+
+
+@pytest.mark.parametrize(("method", "names"), _ID_METHODS)
+@pytest.mark.parametrize("bad", _NOT_IDS, ids=repr)
+@pytest.mark.parametrize("other", [0, 5, 255])
+def test_R_ID_1_every_method_refuses_a_non_id_naming_its_argument(
+    method: str, names: tuple[str, ...], bad: object, other: int
+) -> None:
+    """R-ID-1: an id is an integer (not a bool) in [0, 2^bits). Every method of the space
+    refuses anything else in any of its id arguments with InvalidId naming that argument —
+    whatever the other argument is — never a TypeError, never a result."""
+    s = IdSpace(8, 4)
+    for pos, name in enumerate(names):
+        args: list[object] = [other] * len(names)
+        args[pos] = bad
+        with pytest.raises(InvalidId, match=rf"^{name}: "):
+            getattr(s, method)(*args)
+
+
+@pytest.mark.parametrize("bad", _NOT_IDS, ids=repr)
+@pytest.mark.parametrize("other", [0, 5, 255])
+def test_R_ID_1_closer_closest_and_sort_refuse_a_non_id(bad: object, other: int) -> None:
+    """R-ID-1 for the three order methods: closer(a, b, key), closest(key, nodes),
+    sort_by_closeness(key, nodes); a bad node is named by its position."""
+    s = IdSpace(8, 4)
+    with pytest.raises(InvalidId, match=r"^a: "):
+        s.closer(bad, other, 7)  # type: ignore[arg-type]
+    with pytest.raises(InvalidId, match=r"^b: "):
+        s.closer(other, bad, 7)  # type: ignore[arg-type]
+    with pytest.raises(InvalidId, match=r"^key: "):
+        s.closest(bad, [other])  # type: ignore[arg-type]
+    with pytest.raises(InvalidId, match=r"^nodes\[1\]: "):
+        s.closest(7, [other, bad])  # type: ignore[list-item]
+    with pytest.raises(InvalidId, match=r"^key: "):
+        s.sort_by_closeness(bad, [other])  # type: ignore[arg-type]
+    with pytest.raises(InvalidId, match=r"^nodes\[1\]: "):
+        s.sort_by_closeness(7, [other, bad])  # type: ignore[list-item]
+    with pytest.raises(InvalidId, match=r"^ids\[1\]: "):
+        s.check_all((other, bad))
+    with pytest.raises(InvalidId, match=r"^ids\[1\]: "):
+        s.check_all([other, bad])
+
+
+@pytest.mark.parametrize("bad", ["123", b"12", {1: 2}, 7, None, 1.5])
+def test_R_ID_1_a_collection_of_ids_is_not_a_string_a_mapping_or_a_scalar(bad: object) -> None:
+    """R-ID-1: closest, sort_by_closeness and check_all take a collection of ids; a string, bytes,
+    a mapping or a scalar is refused as a whole (InvalidId naming the field), not iterated."""
+    s = IdSpace(8, 4)
+    with pytest.raises(InvalidId, match=r"^nodes: expected a collection of integer ids"):
+        s.closest(7, bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidId, match=r"^nodes: expected a collection of integer ids"):
+        s.sort_by_closeness(7, bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidId, match=r"^ids: expected a collection of integer ids"):
+        s.check_all(bad)  # type: ignore[arg-type]
+
+
+def test_R_ID_1_any_iterable_and_int_subclasses_are_accepted() -> None:
+    """R-ID-1: a generator or a dict view of ids is a collection; an int subclass in range is an
+    id; each gives what the plain ints give."""
+    s = IdSpace(8, 4)
+    nodes = [200, 10, 130, 9]
+    assert s.closest(7, iter(nodes)) == s.closest(7, nodes) == 9
+    assert s.closest(7, {n: 0 for n in nodes}.keys()) == 9
+    assert s.sort_by_closeness(7, (n for n in nodes)) == s.sort_by_closeness(7, nodes)
+    assert s.sort_by_closeness(7, nodes) == (9, 10, 200, 130)  # 200 is 63 away, 130 is 123
+    assert s.check_all(n for n in nodes) == tuple(nodes)
+    assert s.check_all([_Id(3), 4]) == (3, 4)
+    assert s.closest(_Id(7), [_Id(n) for n in nodes]) == 9
+    for x, y in [(_Id(0), 255), (3, _Id(200)), (_Id(17), _Id(17))]:
+        px, py = int(x), int(y)
+        assert s.shared_prefix_len(x, y) == s.shared_prefix_len(px, py)
+        assert s.cw_distance(x, y) == s.cw_distance(px, py)
+        assert s.ccw_distance(x, y) == s.ccw_distance(px, py)
+        assert s.distance(x, y) == s.distance(px, py)
+        assert s.closeness(x, y) == s.closeness(px, py)
+        assert s.closer(x, y, 9) == s.closer(px, py, 9)
+        assert s.hex(x) == s.hex(px) and s.digit_str(y) == s.digit_str(py)
+
+
+@pytest.mark.parametrize(("bits", "b"), [(8, 4), (12, 3), (6, 1), (8, 8), (128, 4)])
+def test_R_ID_2_digit_of_an_int_subclass_takes_the_slow_path_to_the_same_digits(
+    bits: int, b: int
+) -> None:
+    """R-ID-2: digit(x, i) is the i-th b-bit group from the top, also for an int subclass x
+    (the checked path) and at every position, including a space of one digit."""
+    s = IdSpace(bits, b)
+    for x in (0, 1, s.size - 1, 0b1011 % s.size, (s.size * 5) // 7, s.size // 2):
+        want = [(x >> (bits - (i + 1) * b)) & ((1 << b) - 1) for i in range(s.digits)]
+        assert [s.digit(x, i) for i in range(s.digits)] == want
+        assert [s.digit(_Id(x), i) for i in range(s.digits)] == want
+
+
+@pytest.mark.parametrize("i", [-1, 2, 3, 100, True, "0", 1.0, None], ids=repr)
+@pytest.mark.parametrize("x", [0, 5, 255, _Id(5)], ids=repr)
+def test_R_ID_2_digit_refuses_a_position_outside_the_id(i: object, x: int) -> None:
+    """R-ID-2: an id of bits // b digits has positions 0 .. digits - 1; any other i (or a bool,
+    a string, a float) is BadInput naming i and the range, never an IndexError or a digit."""
+    s = IdSpace(8, 4)
+    with pytest.raises(BadInput, match=r"^i: expected a digit position in 0\.\.1, got "):
+        s.digit(x, i)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("x", _NOT_IDS, ids=repr)
+@pytest.mark.parametrize("i", [0, 1])
+def test_R_ID_2_digit_refuses_a_non_id(x: object, i: int) -> None:
+    """R-ID-1 in digit: x must be an id, whatever the position."""
+    s = IdSpace(8, 4)
+    with pytest.raises(InvalidId, match=r"^x: "):
+        s.digit(x, i)  # type: ignore[arg-type]

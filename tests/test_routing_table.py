@@ -172,3 +172,65 @@ def test_R_RT_3_remove_example() -> None:
     t = RoutingTable.from_entries(0x3A, s, {(0, 5): 0x51, (1, 0xB): 0x3B})
     assert t.remove(0x51).entries() == {(1, 0xB): 0x3B}
     assert t.remove(0x52) is t and t.remove(0x3A) is t
+
+
+# -- boundaries: what the table refuses, and the edges of its queries ------------------------
+def test_R_RT_1_owner_and_row_shape_are_checked_at_construction() -> None:
+    """R-RT-1 / R-ID-1: the owner must be an id of the space, and the grid exactly bits/b rows
+    of 2^b cells — one short row among full ones is refused too, naming the field."""
+    s = IdSpace(8, 4)
+    blank = (None,) * 16
+    for owner in (-1, 256, True):
+        with pytest.raises(InvalidId, match=r"^routing_table\.owner: "):
+            RoutingTable(owner, s, (blank, blank))
+    with pytest.raises(RoutingTableError, match=r"^routing_table\.rows: expected 2 rows of 16"):
+        RoutingTable(0x3A, s, (blank, (None,) * 15))
+    with pytest.raises(RoutingTableError, match=r"^routing_table\.rows: expected 2 rows of 16"):
+        RoutingTable(0x3A, s, ((None,) * 17, blank))
+    with pytest.raises(RoutingTableError, match=r"^routing_table\.rows: expected 2 rows of 16"):
+        RoutingTable(0x3A, s, (blank,))
+
+
+def test_R_RT_2_insert_refuses_a_non_id_naming_the_operation() -> None:
+    """R-RT-2 / R-ID-1: insert offers an id for its cell; a non-id (out of range, a bool, even
+    one equal to the owner's value) is InvalidId naming routing_table.insert."""
+    s = IdSpace(8, 4)
+    t = RoutingTable.empty(1, s)
+    for bad in (-1, 256, True, 1.0):
+        with pytest.raises(InvalidId, match=r"^routing_table\.insert: "):
+            t.insert(bad)  # type: ignore[arg-type]
+
+
+def test_R_RT_3_remove_of_a_value_outside_the_space_changes_nothing() -> None:
+    """R-RT-3: remove clears the cell of a node it holds; a value that is not an id of the space
+    (just past either end) is held by no cell, so the table comes back unchanged."""
+    s = IdSpace(8, 4)
+    t = RoutingTable.from_entries(0x3A, s, {(0, 5): 0x51, (0, 0xF): 0xFF, (0, 0): 0x00})
+    for x in (-1, 256, 257):
+        assert t.remove(x) is t
+
+
+def test_R_PROX_1_prefers_is_strict() -> None:
+    """R-PROX-1: ``prefers(a, b)`` is strict: no candidate is preferable to itself, and of two
+    distinct candidates exactly one is preferable."""
+    from pastry_ref.tables.routing_table import prefers
+
+    s = IdSpace(4, 1)
+    for m in (ConstantProximity(), MatrixProximity({(4, 9): 2.0, (4, 15): 2.0})):
+        for a in (9, 15):
+            assert prefers(m, s, 4, a, a) is False
+        assert prefers(m, s, 4, 9, 15) != prefers(m, s, 4, 15, 9)
+
+
+@pytest.mark.parametrize(("bits", "b"), [(8, 4), (8, 2), (6, 1), (12, 3)])
+def test_R_RT_1_populated_rows_is_one_past_the_last_row_with_an_entry(bits: int, b: int) -> None:
+    """populated_rows (how many rows a node shows, spec/trace-format.md's snapshot rows): 1 + the
+    index of the last non-empty row, for a single entry in each row in turn, 0 when empty."""
+    s = IdSpace(bits, b)
+    owner = 0
+    assert RoutingTable.empty(owner, s).populated_rows() == 0
+    for r in range(s.digits):
+        node = 1 << (bits - (r + 1) * b)  # shares exactly r digits with 0, digit 1 at r
+        t = RoutingTable.empty(owner, s).insert(node)
+        assert t.get(r, 1) == node
+        assert t.populated_rows() == r + 1
