@@ -1,9 +1,14 @@
-"""``pastry-ref tlc``: model-check a scenario's TLA+ twin with TLC, or validate a trace of ours.
+"""``pastry-ref tlc``: model-check a scenario's TLA+ twin with TLC, validate a trace of ours, or
+validate a foreign implementation's conformance trace.
 
 Owns: the subcommand's options, its text and JSON reports and its exit codes (0 every checked
-property holds and the search was complete, 1 a property is violated, 2 bad usage or input — no
-jar, no modules, a bad scenario or trace —, 3 TLC cannot decide: the scenario is outside the
-twin, or TLC failed). Rule: the JSON has the shape of ``pastry-ref check --json``; a property
+property holds and the search was complete, or the trace is accepted; 1 a property is violated,
+or the trace is refused; 2 bad usage or input — no jar, no modules, a bad scenario or trace, a
+pastry-trace wider than TLC's 32-bit integers —, 3 TLC cannot decide: the scenario is outside
+the twin, or TLC failed). ``--trace FILE`` without a SCENARIO is a pastry-trace
+(spec/trace-format.md) checked by spec/tla/TraceRoute.tla (``pastry_ref.tla.foreign``); with
+one SCENARIO it is an ITF trace of ours checked by TracePastry.tla.
+Rule: for a scenario the JSON has the shape of ``pastry-ref check --json``; a property
 the twin does not model is listed with status ``unknown`` and says so, never as holding.
 """
 
@@ -26,12 +31,18 @@ MAX_TIMEOUT = 10.0**7
 def add_command(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "tlc",
-        help="model-check a scenario's TLA+ twin with TLC (spec/tla)",
+        help="model-check a scenario's TLA+ twin with TLC (spec/tla), or validate a trace",
         description=(
             "Generate the TLC model of each SCENARIO's TLA+ twin (spec/tla) in a temporary "
-            "folder, run TLC on it and report as pastry-ref check does. Needs java and "
-            "tla2tools.jar (--tla2tools PATH or TLA2TOOLS_JAR). Exit codes: 0 all checked "
-            "properties hold, 1 one is violated, 2 bad usage or input, 3 TLC cannot decide."
+            "folder, run TLC on it and report as pastry-ref check does. With --trace FILE and "
+            "one SCENARIO: let TLC decide whether an ITF trace of ours is a behaviour of the "
+            "twin (TracePastry.tla). With --trace FILE and no SCENARIO: FILE is a foreign "
+            "implementation's conformance trace (pastry-trace, spec/trace-format.md) and TLC "
+            "checks that each hop and delivery is permitted by the paper's rules "
+            "(TraceRoute.tla: R-JUDGE-1..4, R-ROUTE-1..5; ids of at most 30 bits). Needs java "
+            "and tla2tools.jar (--tla2tools PATH or TLA2TOOLS_JAR). Exit codes: 0 all checked "
+            "properties hold (or the trace is accepted), 1 one is violated (or the trace is "
+            "refused), 2 bad usage or input, 3 TLC cannot decide."
         ),
     )
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario names or files")
@@ -42,7 +53,13 @@ def add_command(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=None, metavar="S", help="per TLC run")
     p.add_argument("--expect", action="store_true", help="exit 0 iff verdicts and counts match")
     p.add_argument(
-        "--trace", metavar="FILE", help="validate an ITF trace of ours (pastry-ref check --itf)"
+        "--trace",
+        metavar="FILE",
+        help=(
+            "validate a trace: with one SCENARIO an ITF trace of ours (pastry-ref check --itf, "
+            "TracePastry.tla); with no SCENARIO a foreign pastry-trace (spec/trace-format.md, "
+            "as pastry-ref judge reads; TraceRoute.tla)"
+        ),
     )
     p.set_defaults(run=_run)
 
@@ -52,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.timeout is not None and not 0 < args.timeout <= MAX_TIMEOUT:
         raise BadInput(f"--timeout: expected seconds in (0, {MAX_TIMEOUT:.0f}], got {args.timeout}")
+    if args.trace and not args.scenarios:
+        return _foreign(args)
     if not args.scenarios:
         raise BadInput(
             "expected at least one SCENARIO (a name from pastry-ref check --list, or a file)"
@@ -61,10 +80,16 @@ def _run(args: argparse.Namespace) -> int:
     jar = find_jar(args.tla2tools)
     modules = find_modules(args.modules)
     if args.trace:
+        from pastry_ref.tla.foreign import is_pastry_trace
         from pastry_ref.tla.trace import validate_trace
 
         if len(args.scenarios) != 1:
             raise BadInput("--trace: give exactly one SCENARIO (the one the trace is of)")
+        if is_pastry_trace(Path(args.trace)):
+            raise BadInput(
+                f"--trace {args.trace}: a pastry-trace (spec/trace-format.md) is validated "
+                "without a SCENARIO: pastry-ref tlc --trace FILE"
+            )
         return validate_trace(
             _resolve(args.scenarios)[0], Path(args.trace), jar, modules, args.json, sys.stdout
         )
@@ -78,6 +103,26 @@ def _run(args: argparse.Namespace) -> int:
         expect=args.expect,
         out=sys.stdout,
     )
+
+
+def _foreign(args: argparse.Namespace) -> int:
+    """``--trace FILE`` without a scenario: a pastry-trace through TraceRoute. The trace is
+    read (and a bad one refused, exit 2) before the jar is looked for."""
+    from pastry_ref.tla import find_jar, find_modules
+    from pastry_ref.tla.foreign import prepare, report, run_steps
+
+    if args.itf or args.expect:
+        raise BadInput("--itf and --expect need a SCENARIO; a pastry-trace takes neither")
+    path = Path(args.trace)
+    if not path.is_file():
+        raise BadInput(
+            f"--trace {args.trace}: not a file; expected a pastry-trace (spec/trace-format.md) "
+            "or, with a SCENARIO, an ITF trace"
+        )
+    steps = prepare(path)
+    jar = find_jar(args.tla2tools)
+    result = run_steps(steps, jar, find_modules(args.modules), timeout=args.timeout)
+    return report(result, args.json, sys.stdout)
 
 
 def _resolve(names: list[str]) -> list[Any]:

@@ -5,8 +5,9 @@ Owns: ``route_steps`` (a loaded trace as TraceRoute's ``Steps``: per hop or deli
 live set, the tables the step decided with, resolved as R-JUDGE-3 says — the hop's own
 ``tables``; else, inside a quiescent window, the node's snapshot of that window; else the ideal
 tables of the live set; else none: unjudged —, and what the route reached and was sent to
-before), ``validate_foreign`` (writes the model, runs TLC, reads how far it got),
-``ForeignResult``, ``RefusedStep`` and ``MAX_TLC_BITS``.
+before), ``prepare`` / ``run_steps`` / ``check_foreign`` (read; write the model, run TLC and
+read how far it got; both), ``report`` (the CLI's text and JSON), ``ForeignResult``,
+``RefusedStep`` and ``MAX_TLC_BITS``.
 Rule 1: the file is read only through ``pastry_ref.oracle.trace.load_trace`` (the boundary:
 every malformed line is its ``TraceFormatError``, exit 2); the layouts are already canonical
 there (``Layout.normalise``), the ideal leaf set is ``oracle.Ring.ideal_leaf_set``, and this
@@ -45,7 +46,7 @@ from pastry_ref.oracle.trace import (
     Trace,
     load_trace,
 )
-from pastry_ref.tla.tlc import _java, _summary
+from pastry_ref.tla.tlc import TlcFailed, _java, _summary
 from pastry_ref.tla.values import Fn, tla_literal
 
 __all__ = [
@@ -56,9 +57,12 @@ __all__ = [
     "StepInfo",
     "check_foreign",
     "is_pastry_trace",
+    "judge_each",
     "model_files",
+    "prepare",
+    "report",
     "route_steps",
-    "validate_foreign",
+    "run_steps",
 ]
 
 MAX_TLC_BITS = 30
@@ -67,6 +71,7 @@ TLC's largest integer, iff ``bits <= 30``."""
 
 MODULES = ("PastryRing", "PastryLeafSet", "PastryTables", "TraceRoute")
 _NONE = -1
+_ERROR = re.compile(r"^Error:", re.M)
 _REFUSED = re.compile(r'^<<"trace-route-refused", (\d+), "([\w-]+)">>\s*$', re.M)
 
 
@@ -247,6 +252,15 @@ def route_steps(trace: Trace) -> RouteSteps:
     return RouteSteps(trace, tuple(steps), tuple(info))
 
 
+def _no_error(text: str) -> None:
+    """TraceRoute has no invariant and no deadlock check: any ``Error:`` TLC prints (an
+    evaluation error, say) means it failed, never that a step was refused."""
+    m = _ERROR.search(text)
+    if m is not None:
+        lines = text[m.start() :].strip().splitlines()[:6]
+        raise TlcFailed("TLC failed on TraceRoute:\n" + "\n".join(lines))
+
+
 def _check_width(trace: Trace) -> None:
     bits = trace.header.space.bits
     if bits > MAX_TLC_BITS:
@@ -288,13 +302,18 @@ def model_files(rs: RouteSteps) -> tuple[str, str]:
     return module, cfg
 
 
-def check_foreign(
-    path: Path, jar: Path, modules: Path, timeout: float | None = None
-) -> ForeignResult:
-    """Validate the pastry-trace at ``path`` with TLC (TraceRoute)."""
+def prepare(path: Path) -> RouteSteps:
+    """The pastry-trace at ``path`` as TraceRoute's steps: loaded by ``load_trace`` (bad input:
+    ``TraceFormatError``), refused when wider than ``MAX_TLC_BITS``."""
     trace = load_trace(str(path))
     _check_width(trace)
-    rs = route_steps(trace)
+    return route_steps(trace)
+
+
+def run_steps(
+    rs: RouteSteps, jar: Path, modules: Path, timeout: float | None = None
+) -> ForeignResult:
+    """Run TLC on TraceRoute with ``rs`` as ``Steps`` in a temporary folder, removed after."""
     module, cfg = model_files(rs)
     with tempfile.TemporaryDirectory(prefix="pastry-tlc-foreign-") as tmp:
         folder = Path(tmp)
@@ -304,6 +323,7 @@ def check_foreign(
         text = _java(jar, folder, cfg, [], timeout)
         seconds = time.monotonic() - start
         _, distinct, _, depth = _summary(text)
+    _no_error(text)
     matched = max(depth - 1, 0) if distinct > 0 else 0
     refused: RefusedStep | None = None
     if matched < len(rs.steps):
@@ -311,7 +331,7 @@ def check_foreign(
         rule = m.group(2) if m and int(m.group(1)) == matched + 1 else "?"
         refused = RefusedStep(matched + 1, rule, rs.info[matched])
     return ForeignResult(
-        str(path),
+        rs.trace.name,
         len(rs.steps),
         matched,
         rs.unjudged,
@@ -319,8 +339,46 @@ def check_foreign(
         sum(1 for s in rs.info if s.kind == "deliver"),
         seconds,
         refused,
-        trace.header.space.bits,
+        rs.trace.header.space.bits,
     )
+
+
+_EACH = re.compile(r'^<<"trace-route-each", (\d+), "([\w-]*)">>\s*$', re.M)
+
+
+def judge_each(
+    rs: RouteSteps, jar: Path, modules: Path, timeout: float | None = None
+) -> tuple[str, ...]:
+    """Each step of ``rs`` judged on its own by TraceRoute's ``Permitted`` in one TLC run
+    (an ``ASSUME`` that prints them): per step ``""`` if permitted, else the rule ``Refusal``
+    names. For sweeps: ``rs.steps`` need not be one trace's (each record carries its
+    context), only share its header."""
+    module, cfg = model_files(rs)
+    module = module.replace(
+        "\n====\n",
+        '\nASSUME \\A j \\in DOMAIN Steps : PrintT(<<"trace-route-each", j, '
+        'IF Permitted(Steps[j]) THEN "" ELSE Refusal(Steps[j])>>)\n====\n',
+    )
+    with tempfile.TemporaryDirectory(prefix="pastry-tlc-foreign-") as tmp:
+        folder = Path(tmp)
+        _copy(modules, folder)
+        (folder / "MC.tla").write_text(module, encoding="utf-8")
+        text = _java(jar, folder, cfg, [], timeout)
+        _summary(text)
+    _no_error(text)
+    got = {int(m.group(1)): m.group(2) for m in _EACH.finditer(text)}
+    if sorted(got) != list(range(1, len(rs.steps) + 1)):
+        raise TlcFailed(
+            f"TLC printed TraceRoute's verdicts of {len(got)} of the {len(rs.steps)} steps"
+        )
+    return tuple(got[j] for j in range(1, len(rs.steps) + 1))
+
+
+def check_foreign(
+    path: Path, jar: Path, modules: Path, timeout: float | None = None
+) -> ForeignResult:
+    """Validate the pastry-trace at ``path`` with TLC (TraceRoute): ``prepare``, ``run_steps``."""
+    return run_steps(prepare(path), jar, modules, timeout)
 
 
 def _describe(step: StepInfo, hexid: Any) -> str:
@@ -329,16 +387,8 @@ def _describe(step: StepInfo, hexid: Any) -> str:
     return f"deliver of route {step.route!r} at {hexid(step.node)}"
 
 
-def validate_foreign(
-    path: Path,
-    jar: Path,
-    modules: Path,
-    as_json: bool,
-    out: TextIO,
-    timeout: float | None = None,
-) -> int:
-    """``pastry-ref tlc --trace FILE`` for a pastry-trace: exit 0 accepted, 1 refused."""
-    r = check_foreign(path, jar, modules, timeout)
+def report(r: ForeignResult, as_json: bool, out: TextIO) -> int:
+    """``pastry-ref tlc --trace FILE``'s report of a pastry-trace: exit 0 accepted, 1 refused."""
     width = (r.bits + 3) // 4
 
     def hexid(n: int | None) -> str | None:

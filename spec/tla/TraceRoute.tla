@@ -70,10 +70,11 @@ LS(s) == [left  |-> SelectSeq(s.left, LAMBDA x : x \notin s.tried),
           right |-> SelectSeq(s.right, LAMBDA x : x \notin s.tried)]
 
 \* The nodes in cell (l, d) of node's table.  Against the ideal tables the
-\* cell holds every live node that fits it (Cell, R-RT-1).
+\* cell holds every other live node that fits it (Cell, R-RT-1; Cell(o, o)
+\* is not defined: o shares all Digits digits with itself).
 CellOf(s, l, d) ==
     LET held == IF s.mode = "ideal"
-                THEN {x \in s.live : Cell(s.node, x) = <<l, d>>}
+                THEN {x \in s.live \ {s.node} : Cell(s.node, x) = <<l, d>>}
                 ELSE {e[3] : e \in {f \in s.rt : f[1] = l /\ f[2] = d}}
     IN held \ (s.tried \cup {s.node})
 
