@@ -67,6 +67,7 @@ from pastry_ref.node import (
     timer_order,
 )
 from pastry_ref.node import inputs as ni
+from pastry_ref.node.failure import repair_targets
 from pastry_ref.oracle.ideal import ideal_leaf_set, ideal_tables
 from pastry_ref.ring.config import Config, JoinProtocol
 from pastry_ref.system import (
@@ -438,6 +439,56 @@ def test_R_FAIL_1_the_failed_slot_stays_empty_until_repair() -> None:
     assert [e for e in effects if isinstance(e, Update)] == [Update(130, False)]
 
 
+@pytest.mark.parametrize("cfg", [CFG, PAPER], ids=["consistent", "paper"])
+def test_R_FAIL_1_the_whole_effect_of_a_declaration(cfg: Config) -> None:
+    """R-FAIL-1, the whole effect: 130 of RING11 declares 155 failed (a leaf-set member, row 1
+    entry and neighbour). Every effect, in order: the update(155, false) upcall (and no
+    update(.., true): removal frees a slot and fills none, R-LS-3), the leaf-set repair probe to
+    180, the farthest right member left (R-LSR-1), RowRequest(1) to 180, the other row-1 entry
+    (R-RTR-1), HoodRequest to 105, the closest neighbour left (R-NBR-1), then the timers. The
+    next state differs only in what the rule names; the state version goes up by one under the
+    paper's join (R-PJ-2) and stays under the consistent join."""
+    node = ready(130, RING11, cfg)
+    assert node.version == 0
+    after, effects = declare_failed(node, 155)
+    assert effects == (
+        Update(155, False),
+        Send(180, LSProbe(src=130, leaf_set=(80, 105, 130, 180), failed=(155,))),
+        Send(180, RowRequest(src=130, row=1)),
+        Send(105, HoodRequest(src=130)),
+        CancelTimer(KeepAlive(180)),
+        CancelTimer(ProbeTimeout(155)),
+        SetTimer(ProbeTimeout(180)),
+    )
+    assert after == attrs.evolve(
+        node,
+        leaf_set=node.leaf_set.remove(155),
+        routing_table=node.routing_table.remove(155),
+        neighborhood=node.neighborhood.remove(155),
+        probing=frozenset({180}),
+        failed=frozenset({155}),
+        version=1 if cfg.join is JoinProtocol.PAPER else 0,
+    )
+    # A second leaf-set change under the paper's join: one more version (3 -> 4), not two.
+    later, _ = declare_failed(attrs.evolve(after, version=3), 105)
+    assert later.version == (4 if cfg.join is JoinProtocol.PAPER else 3)
+
+
+@pytest.mark.parametrize("cfg", [CFG, PAPER], ids=["consistent", "paper"])
+def test_R_FAIL_1_a_declaration_that_leaves_the_leaf_set_alone_keeps_the_version(
+    cfg: Config,
+) -> None:
+    """R-FAIL-1: 130 of RING11 declares 205 failed, a row-0 entry only. The leaf set does not
+    change, so there is no update upcall and no new version under either join; the whole
+    effect is RowRequest(0) to 55, the first other row-0 entry (R-RTR-1), and the timer."""
+    node = attrs.evolve(ready(130, RING11, cfg), version=2)
+    after, effects = declare_failed(node, 205)
+    assert effects == (Send(55, RowRequest(src=130, row=0)), CancelTimer(ProbeTimeout(205)))
+    assert after == attrs.evolve(
+        node, routing_table=node.routing_table.remove(205), failed=frozenset({205})
+    )
+
+
 def test_R_FAIL_2_depart_tells_the_leaf_set_and_returns_a_dead_node() -> None:
     """R-FAIL-2 (Pastry 2.4 / FreePastry graceful leave): a ready node that departs sends one
     LeaveNotice, carrying its leaf set, to every leaf-set member, and is dead afterwards with
@@ -558,6 +609,50 @@ def test_R_LSR_1_each_side_the_failed_node_was_on_is_repaired() -> None:
     assert dests(effects, LSProbe) == [90]
 
 
+def test_R_LSR_1_the_farthest_of_several_members_left_is_probed() -> None:
+    """R-LSR-1 ("the live node with the largest index on that side"), with members to choose
+    from: with L = 8, 130 of RING11 (105 80 55 30 | 155 180 205 230) loses 155 and probes 230,
+    the farthest of the three right members left, not 180, the closest. The whole effect."""
+    cfg = Config.make(bits=8, b=2, leaf_set_size=8, neighborhood_size=2)
+    node = ready(130, RING11, cfg)
+    assert node.leaf_set.right == (155, 180, 205, 230)
+    assert repair_targets(node.leaf_set, 155, node.leaf_set.remove(155)) == [230]
+    after, effects = declare_failed(node, 155)
+    assert effects == (
+        Update(155, False),
+        Send(230, LSProbe(src=130, leaf_set=(30, 55, 80, 105, 130, 180, 205, 230), failed=(155,))),
+        Send(180, RowRequest(src=130, row=1)),
+        Send(105, HoodRequest(src=130)),
+        CancelTimer(KeepAlive(230)),
+        CancelTimer(ProbeTimeout(155)),
+        SetTimer(ProbeTimeout(230)),
+    )
+    assert after.probing == {230}
+
+
+def test_R_LSR_1_an_emptied_side_probes_the_farthest_of_the_other_side() -> None:
+    """R-LSR-1 (that side is empty: the farthest member of the other side): 105 of RING11 has
+    already lost 155 (80 55 | 130); losing 130 empties the right half, and 105 probes 55, the
+    farthest left member, not 80. The full left half needs no repair of its own. The whole
+    effect: update upcall, probe of 55, RowRequest(0) to 55 (R-RTR-1), HoodRequest to 80
+    (R-NBR-1), timers."""
+    base = ready(105, RING11)
+    node = attrs.evolve(base, leaf_set=base.leaf_set.remove(155))
+    assert (node.leaf_set.left, node.leaf_set.right) == ((80, 55), (130,))
+    assert repair_targets(node.leaf_set, 130, node.leaf_set.remove(130)) == [55]
+    after, effects = declare_failed(node, 130)
+    assert effects == (
+        Update(130, False),
+        Send(55, LSProbe(src=105, leaf_set=(55, 80, 105), failed=(130,))),
+        Send(55, RowRequest(src=105, row=0)),
+        Send(80, HoodRequest(src=105)),
+        CancelTimer(KeepAlive(55)),
+        CancelTimer(ProbeTimeout(130)),
+        SetTimer(ProbeTimeout(55)),
+    )
+    assert after.probing == {55}
+
+
 def test_R_LSR_2_replacements_are_probed_before_they_enter_the_leaf_set() -> None:
     """R-LSR-2 (MSPastry: a node is probed before it is added to the leaf set): the repair
     reply names 155; 105 probes it and keeps it out of the leaf set until 155 answers."""
@@ -601,6 +696,21 @@ def test_R_RTR_1_an_emptied_row_asks_the_first_entry_of_the_next_row() -> None:
     assert sent(effects, RowRequest) == []
 
 
+def test_R_RTR_1_a_failed_last_row_entry_has_no_next_row_to_ask() -> None:
+    """R-RTR-1 at the last row: 130 (2.0.0.2) holds 129 (2.0.0.1) in row 3, the last of four.
+    With another row-3 entry, 131, losing 129 asks 131 for row 3; with none, there is no row 4
+    to ask, and the whole effect is the timer: no request."""
+    space = CFG.space
+    table = RoutingTable.from_entries(130, space, {(3, 1): 129, (3, 3): 131})
+    node = attrs.evolve(ready(130, RING11), routing_table=table)
+    _, effects = declare_failed(node, 129)
+    assert effects == (Send(131, RowRequest(src=130, row=3)), CancelTimer(ProbeTimeout(129)))
+    alone = attrs.evolve(node, routing_table=RoutingTable.from_entries(130, space, {(3, 1): 129}))
+    after, effects = declare_failed(alone, 129)
+    assert effects == (CancelTimer(ProbeTimeout(129)),)
+    assert after.routing_table == RoutingTable.from_entries(130, space, {})
+
+
 def test_R_RTR_2_a_row_request_is_answered_with_the_rows_entries() -> None:
     """R-RTR-2: a RowRequest is answered with the entries of the asked row (empty for an empty
     row or a row that does not exist)."""
@@ -608,6 +718,19 @@ def test_R_RTR_2_a_row_request_is_answered_with_the_rows_entries() -> None:
     for row, entries in ((0, (55, 105, 205)), (1, (155, 180)), (2, ()), (9, ())):
         out = on_host(node, ni.Receive(RowRequest(src=5, row=row)))
         assert sends(out.effects) == [Send(5, RowReply(src=130, row=row, entries=entries))]
+        assert out.node == node
+
+
+def test_R_RTR_2_a_row_request_at_the_edges_of_the_table() -> None:
+    """R-RTR-2 at the edges: 130 (2.0.0.2) with 129 and 131 in row 3, the last of its four rows,
+    answers RowRequest(3) with them, and RowRequest(4) (one past the last row) and
+    RowRequest(-1) with no entries; each is the whole effect and the state is unchanged."""
+    table = RoutingTable.from_entries(130, CFG.space, {(0, 3): 205, (3, 1): 129, (3, 3): 131})
+    node = attrs.evolve(ready(130, RING11), routing_table=table)
+    assert len(node.routing_table.rows) == 4
+    for row, entries in ((3, (129, 131)), (4, ()), (-1, ()), (0, (205,))):
+        out = on_host(node, ni.Receive(RowRequest(src=5, row=row)))
+        assert out.effects == (Send(5, RowReply(src=130, row=row, entries=entries)),)
         assert out.node == node
 
 
