@@ -64,6 +64,7 @@ from pastry_ref.node import (
     Timer,
     Update,
     armed_timers,
+    step,
     timer_order,
 )
 from pastry_ref.node import inputs as ni
@@ -207,6 +208,36 @@ def test_R_TIME_1_step_reports_exactly_the_difference_in_timer_order() -> None:
     # A step that changes no timer reports none.
     same = on_host(node, ni.Receive(RowRequest(src=50, row=0)))
     assert timer_effects(same.effects) == []
+
+
+def test_R_TIME_1_step_itself_reports_the_difference() -> None:
+    """R-TIME-1 at the node layer: ``step`` itself (not only the host, which derives its own
+    difference, R-API-1) ends its effects with CancelTimer for the timers armed before and not
+    after, then SetTimer for those armed after and not before, and returns the set after as
+    ``Step.timers``. The whole effect of each step: a KeepAlive that starts a probe, the reply
+    that ends it, a leave that cancels every timer, and a step that changes no timer."""
+    node = ready(130, RING11)
+    out = step(node, ni.FireTimer(KeepAlive(155)))
+    assert out.effects == (
+        Send(155, LSProbe(src=130, leaf_set=content(node), failed=())),
+        CancelTimer(KeepAlive(155)),
+        SetTimer(ProbeTimeout(155)),
+    )
+    assert out.timers == armed_timers(out.node)
+    reply = LSProbeReply(src=155, leaf_set=content(ready(155, RING11)))
+    back = step(out.node, ni.Receive(reply), timers=out.timers)
+    assert back.effects == (CancelTimer(ProbeTimeout(155)), SetTimer(KeepAlive(155)))
+    assert back.timers == armed_timers(back.node) == armed_timers(node)
+    gone = step(node, ni.Leave())
+    notice = LeaveNotice(src=130, leaf_set=content(node))
+    assert gone.effects == (
+        *(Send(n, notice) for n in (80, 105, 155, 180)),
+        *(CancelTimer(t) for t in sorted(armed_timers(node), key=timer_order)),
+    )
+    assert gone.timers == frozenset()
+    same = step(node, ni.Receive(RowRequest(src=5, row=1)))
+    assert same.effects == (Send(5, RowReply(src=130, row=1, entries=(155, 180))),)
+    assert same.timers == armed_timers(node)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
