@@ -279,6 +279,13 @@ def _record(lines: list[str], line: int) -> dict[str, Any]:
     return rec
 
 
+def _cell(r: dict[str, Any]) -> set[int]:
+    """The nodes of cell (l, D_l) of the step's own tables (R-ROUTE-2)."""
+    l = SPACE.shared_prefix_len(r["key"], r["node"])  # noqa: E741 - the paper's name
+    d = SPACE.digit(r["key"], l)
+    return {n for (row, col, n) in r["rt"] if (row, col) == (l, d) and n != r["node"]}
+
+
 def _wrong(lines: list[str], line: int, field: str = "to") -> list[str]:
     """The step at ``line`` with ``field`` (``to`` of a hop, ``node`` of a delivery) set to the
     first other live node the Python judge refuses there; for a hop, neither the sender nor a
@@ -306,7 +313,7 @@ def t_leaf_set(lines: list[str]) -> tuple[list[str], int]:
 
 def t_cell(lines: list[str]) -> tuple[list[str], int]:
     """R-ROUTE-2: a hop past a filled cell (l, D_l), with the hop's own tables."""
-    line = _hop_lines(lines, "given", lambda r: not _covered(r))
+    line = _hop_lines(lines, "given", lambda r: not _covered(r) and bool(_cell(r)))
     return _wrong_target(lines, line), line
 
 
@@ -365,6 +372,15 @@ def t_hop_bound(lines: list[str]) -> tuple[list[str], int]:
     raise AssertionError("no two-hop route")
 
 
+# The rule both must name, where the variant decides it (the others: whatever both name).
+EXPECTED = {
+    "t_leaf_set": "R-ROUTE-1",
+    "t_cell": "R-ROUTE-2",
+    "t_revisit": "R-ROUTE-5",
+    "t_non_root": "CorrectDelivery",
+    "t_hop_bound": "HopBound",
+}
+
 TAMPER = [
     t_leaf_set,
     t_cell,
@@ -393,6 +409,8 @@ def test_a_tampered_step_is_refused_by_tlc_and_flagged_by_the_judge(
     assert result.refused.info.line == line
     assert result.matched == result.refused.index - 1
     assert _same_rule(result.refused.rule, python), (result.refused.rule, python)
+    want = EXPECTED.get(tamper.__name__)
+    assert want is None or (result.refused.rule == want and want in python)
 
 
 @needs_jar

@@ -356,8 +356,8 @@ def judge_each(
     module, cfg = model_files(rs)
     module = module.replace(
         "\n====\n",
-        '\nASSUME \\A j \\in DOMAIN Steps : PrintT(<<"trace-route-each", j, '
-        'IF Permitted(Steps[j]) THEN "" ELSE Refusal(Steps[j])>>)\n====\n',
+        '\nASSUME \\A j \\in DOMAIN Trace : PrintT(<<"trace-route-each", j, '
+        'IF Permitted(Trace[j]) THEN "" ELSE Refusal(Trace[j])>>)\n====\n',
     )
     with tempfile.TemporaryDirectory(prefix="pastry-tlc-foreign-") as tmp:
         folder = Path(tmp)
