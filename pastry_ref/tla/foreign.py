@@ -6,7 +6,8 @@ live set, the tables the step decided with, resolved as R-JUDGE-3 says — the h
 ``tables``; else, inside a quiescent window, the node's snapshot of that window; else the ideal
 tables of the live set; else none: unjudged —, and what the route reached and was sent to
 before), ``prepare`` / ``run_steps`` / ``check_foreign`` (read; write the model, run TLC and
-read how far it got; both), ``report`` (the CLI's text and JSON), ``ForeignResult``,
+read how far it got; both), ``judge_each`` (every step judged on its own, one TLC run:
+for sweeps), ``report`` (the CLI's text and JSON), ``ForeignResult``,
 ``RefusedStep`` and ``MAX_TLC_BITS``.
 Rule 1: the file is read only through ``pastry_ref.oracle.trace.load_trace`` (the boundary:
 every malformed line is its ``TraceFormatError``, exit 2); the layouts are already canonical
