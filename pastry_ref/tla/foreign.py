@@ -425,9 +425,9 @@ def report(r: ForeignResult, as_json: bool, out: TextIO) -> int:
     elif r.accepted:
         out.write(
             f"{r.path}: accepted: all {r.steps} routing steps ({r.hops} hops, {r.delivers} "
-            f"deliveries) are permitted by TraceRoute; {r.unjudged} outside a quiescent window "
-            f"without tables were checked for path, revisit, bound and root only "
-            f"({r.seconds:.1f} s)\n"
+            f"deliveries) are permitted by TraceRoute; {r.unjudged} of them, outside a quiescent "
+            f"window without tables (unjudged by R-JUDGE-3), were checked for path, revisit, "
+            f"bound and root only ({r.seconds:.1f} s)\n"
         )
     else:
         assert r.refused is not None
@@ -435,6 +435,7 @@ def report(r: ForeignResult, as_json: bool, out: TextIO) -> int:
         out.write(
             f"{r.path}: REFUSED: step {r.refused.index} of {r.steps}, line {s.line} "
             f"({_describe(s, hexid)}, tables: {s.mode}), is not permitted: {r.refused.rule}; "
-            f"steps 1..{r.matched} are ({r.seconds:.1f} s)\n"
+            + (f"steps 1..{r.matched} are" if r.matched else "it is the first step")
+            + f" ({r.seconds:.1f} s)\n"
         )
     return 0 if r.accepted else 1
