@@ -186,6 +186,36 @@ def test_NeighborClosest_ignores_nodes_not_ready() -> None:
     assert inv.neighbor_closest(w) == []
 
 
+def test_NeighborClosest_checks_the_left_side_when_the_right_half_is_empty() -> None:
+    """NeighborClosest with one empty half (R-LS-3 leaves a failed member's slot empty): ready
+    90 has left neighbour 10 and no right one; ready 50 lies between 90 and 10. The empty right
+    half is skipped, the left one still judged: exactly that violation."""
+    ring = (10, 50, 90)
+    lopsided = LeafSet(90, CFG.space, 2, left=(10,), right=())
+    ninety = attrs.evolve(ready_in(90, ring), leaf_set=lopsided)
+    w = world_of(ready_in(10, ring), ready_in(50, ring), ninety)
+    assert inv.neighbor_closest(w) == [
+        inv.Violation(
+            "NeighborClosest", "ready node 50 lies between ready node 90 and its left neighbour 10"
+        )
+    ]
+
+
+def test_NeighborClosest_counts_a_ready_node_one_id_away() -> None:
+    """NeighborClosest: ready 89 and 91 sit one id from stale ready 90 (which knows only 10 and
+    170), on either side; "strictly between" includes the nearest ids. The whole list: each of
+    90's sides, and 10's right and 170's left neighbour (90), which 89 and 91 also undercut."""
+    old, full = (10, 90, 170), (10, 89, 90, 91, 170)
+    w = world_of(*(ready_in(n, old) for n in old), ready_in(89, full), ready_in(91, full))
+    assert details(inv.neighbor_closest(w)) == [
+        "ready node 89 lies between ready node 10 and its right neighbour 90",
+        "ready node 91 lies between ready node 90 and its right neighbour 170",
+        "ready node 89 lies between ready node 90 and its left neighbour 10",
+        "ready node 91 lies between ready node 170 and its left neighbour 90",
+    ]
+    assert names(inv.neighbor_closest(w)) == {"NeighborClosest"}
+
+
 # ============================================================================================
 # Consistency
 # ============================================================================================
@@ -211,6 +241,33 @@ def test_Consistency_ignores_nodes_not_ready() -> None:
     w = stale_world()
     w = world_of(*(n for n in w.nodes if n.id != 50), attrs.evolve(w.node(50), status=Status.OK))
     assert inv.consistency(w) == []
+
+
+# ============================================================================================
+# NoFailedInTables
+# ============================================================================================
+def test_NoFailedInTables_names_every_failed_node_kept_in_each_table() -> None:
+    """NoFailedInTables: 90 (leaf set 10 50 | 130 170, routing table 50 130 210, neighbourhood
+    10 50 130 170) has declared 50, 170, 210 and 77 failed but kept them: every kept one is
+    named per table, in table order then id order; 77, known nowhere, is no violation, nor are
+    the other nodes, which declared nobody failed."""
+    ninety = ready_in(90, RING)
+    assert ninety.leaf_set.members() == {10, 50, 130, 170}
+    assert ninety.routing_table.members() == {50, 130, 210}
+    assert ninety.neighborhood.members() == {10, 50, 130, 170}
+    assert inv.no_failed_in_tables(ideal_world()) == []
+    bad = attrs.evolve(ninety, failed=frozenset({50, 170, 210, 77}))
+    w = world_of(*(n for n in ideal_world().nodes if n.id != 90), bad)
+    got = inv.no_failed_in_tables(w)
+    assert names(got) == {"NoFailedInTables"}
+    assert details(got) == [
+        "node 90 keeps failed node 50 in its leaf set",
+        "node 90 keeps failed node 170 in its leaf set",
+        "node 90 keeps failed node 50 in its routing table",
+        "node 90 keeps failed node 210 in its routing table",
+        "node 90 keeps failed node 50 in its neighbourhood",
+        "node 90 keeps failed node 170 in its neighbourhood",
+    ]
 
 
 # ============================================================================================
@@ -249,6 +306,45 @@ def test_CorrectDelivery_holds_at_the_root_and_on_forwarding_and_other_actions()
     assert not inv.delivers(Join(1, 2))
 
 
+def _hop_timeout_misdelivery() -> tuple[World, FireTimer]:
+    """Ideal ring with hop acks: 170 sent key 205 to its root 210; the hop timeout excludes
+    210 and 170 delivers the key itself (R-HOP-3), though 210 is the closest ready node."""
+    acks = attrs.evolve(CFG, hop_acks=True)
+    msg = RouteMessage(src=170, key=205, payload=LookupPayload(id=0))
+    w = world_of(*(ready_in(n, RING, acks) for n in RING), cfg=acks)
+    w = w.replace_node(attrs.evolve(w.node(170), pending=frozenset({(210, msg)})))
+    return w, FireTimer(170, HopTimeout(210, msg))
+
+
+def test_CorrectDeliveryAfterRepair_judges_a_delivery_when_every_leaf_set_is_ideal() -> None:
+    """CorrectDeliveryAfterRepair: every leaf set ideal, and the hop timeout makes 170 deliver
+    key 205 whose root is 210: the same violation as CorrectDelivery's, under this name; a
+    non-delivering action in the same World is no violation."""
+    w, fire = _hop_timeout_misdelivery()
+    assert inv.leaf_sets_ideal(w) == []
+    assert inv.correct_delivery_after_repair(w, fire, w.apply(fire)) == [
+        inv.Violation(
+            "CorrectDeliveryAfterRepair",
+            "LookupPayload(id=0) for key 205 delivered at 170; the closest ready node is 210",
+        )
+    ]
+    probe = Receive(90, LSProbe(src=10, leaf_set=(10,)))
+    w3 = attrs.evolve(w, network=(Envelope(90, LSProbe(src=10, leaf_set=(10,))),))
+    assert not inv.delivers(probe)
+    assert inv.correct_delivery_after_repair(w3, probe, w3.apply(probe)) == []
+
+
+def test_CorrectDeliveryAfterRepair_ignores_deliveries_before_repair() -> None:
+    """CorrectDeliveryAfterRepair: stale 10 delivers key 48 (root 50), a CorrectDelivery
+    violation; but 10's and 90's leaf sets are not ideal yet, so this property is silent."""
+    w = attrs.evolve(stale_world(), requests_left=((10, Lookup(key=48, id=0)),))
+    action = Request(10, Lookup(key=48, id=0))
+    after = w.apply(action)
+    assert inv.leaf_sets_ideal(w) != []
+    assert names(inv.correct_delivery(w, action, after)) == {"CorrectDelivery"}
+    assert inv.correct_delivery_after_repair(w, action, after) == []
+
+
 # ============================================================================================
 # Converged, AllReady, NoStuckMessages
 # ============================================================================================
@@ -280,6 +376,40 @@ def test_Converged_holds_on_a_correct_ring() -> None:
     """Converged: the ideal ring, and a lone ready node."""
     assert inv.converged(ideal_world()) == []
     assert inv.converged(world_of(ready_in(90, ()))) == []
+
+
+def test_Converged_routes_every_key_at_2_to_the_12_ids() -> None:
+    """Converged at exactly 2^EXHAUSTIVE_KEYS_MAX_BITS ids routes every key, not only the
+    critical ones: 768 (0x300) holds joiner 0x3A5 (not ready) in cell (1, A), so the keys
+    0x393..0x3FF it forwards there never reach their root; no critical key of the ready ring
+    (one node per top-level block at 0xdC0, plus 0x300 and 0x380) is among them — near 0x3A5
+    the critical keys are 0x37F..0x381 and the midpoint 0x41F/0x420 toward 0x4C0, which 768
+    sends to 0x380 and 0x4C0 by their own cells. So a critical-key check would miss it."""
+    from pastry_ref.oracle.arcs import critical_keys
+    from pastry_ref.tables.routing import NodeTables, follow
+
+    cfg = Config.make(bits=12, b=4, leaf_set_size=2, neighborhood_size=2)
+    assert cfg.space.bits == inv.EXHAUSTIVE_KEYS_MAX_BITS
+    ring = tuple(sorted({0x300, 0x380} | {d * 0x100 + 0xC0 for d in range(16) if d != 3}))
+    w = ideal_world(ring, cfg)
+    assert inv.converged(w) == []
+    n = w.node(0x300)
+    assert n.routing_table.get(1, 0xA) is None
+    joiner = attrs.evolve(NodeState.new(0x3A5, cfg), status=Status.WAIT)
+    w = world_of(
+        *(m for m in w.nodes if m.id != 0x300), _with_rows(n, 1, 0xA, 0x3A5), joiner, cfg=cfg
+    )
+    assert inv.converged(w) == [
+        inv.Violation(
+            "Converged",
+            "key 915 from 192: route of key 915: node 768 forwarded to 933, which has no tables",
+        )
+    ]
+    tables = {m.id: NodeTables(m.leaf_set, m.routing_table, m.neighborhood) for m in w.nodes}
+    del tables[0x3A5]
+    for key in critical_keys(cfg.space, ring):
+        for start in ring:
+            assert follow(key, start, tables).delivered_at == root(key, ring, cfg.space)
 
 
 def test_AllReady_names_every_started_node_not_ready() -> None:
@@ -324,6 +454,100 @@ def test_properties_package_every_name() -> None:
     assert names[: len(inv.PASTRY_PROPERTIES)] == inv.PASTRY_PROPERTIES
     assert {"NoOverCapacity", "NoParentCycle"} <= set(names)  # check/ registered the apps'
     assert [p.name for p in properties()] == list(names)
+
+
+def test_register_property_places_PASTs_and_SCRIBEs_properties() -> None:
+    """register_property (imported through pastry_ref.check): a state check alone is an
+    invariant, a transition check a transition property, a state check with convergence checks
+    a convergence property with those checks; each in registration order after Pastry's."""
+    from pastry_ref.past import invariants as past
+    from pastry_ref.scribe import invariants as scribe
+
+    assert list(inv.INVARIANTS.items()) == list(
+        {
+            "LSetInv": inv.lset_inv,
+            "RoutingTablePrefix": inv.routing_table_prefix,
+            "HalfNeighbor": inv.half_neighbor,
+            "NeighborClosest": inv.neighbor_closest,
+            "Consistency": inv.consistency,
+            "NoFailedInTables": inv.no_failed_in_tables,
+            "NoOverCapacity": past.no_over_capacity,
+            "LookupReturnsInserted": past.lookup_returns_inserted,
+            "NoFileLost": past.no_file_lost,
+            "NoParentCycle": scribe.no_parent_cycle,
+            "DeliveredOnce": scribe.delivered_once,
+            "AnycastAnswersAcceptingMember": scribe.anycast_answers_accepting_member,
+            "OutDegreeBounded": scribe.out_degree_bounded,
+        }.items()
+    )
+    assert list(inv.TRANSITION_PROPERTIES.items()) == list(
+        {
+            "CorrectDelivery": inv.correct_delivery,
+            "CorrectDeliveryAfterRepair": inv.correct_delivery_after_repair,
+            "AckedHadKHolders": past.acked_hadk_holders,
+            "AnycastFailsOnlyWithoutAcceptor": scribe.anycast_fails_only_without_acceptor,
+        }.items()
+    )
+    terminal = ("terminal",)
+    assert list(inv.CONVERGENCE_PROPERTIES.items()) == list(
+        {
+            "Converged": (inv.converged, inv.ALL_CHECKS),
+            "NoDeadInLeafSets": (inv.no_dead_in_leaf_sets, inv.ALL_CHECKS),
+            "AllReady": (inv.all_ready, inv.ALL_CHECKS),
+            "NoStuckMessages": (inv.no_stuck_messages, terminal),
+            "ReplicaPlacement": (past.replica_placement, terminal),
+            "LookupComplete": (past.lookup_complete, terminal),
+            "ReclaimSettled": (past.reclaim_settled, terminal),
+            "TreeAgreement": (scribe.tree_agreement, inv.ALL_CHECKS),
+            "ChainsEndAtRoot": (scribe.chains_end_at_root, inv.ALL_CHECKS),
+            "DeliveryComplete": (scribe.delivery_complete, terminal),
+            "NoUselessForwarder": (scribe.no_useless_forwarder, inv.ALL_CHECKS),
+        }.items()
+    )
+    assert set(inv.property_names()) == {
+        *inv.INVARIANTS,
+        *inv.TRANSITION_PROPERTIES,
+        *inv.CONVERGENCE_PROPERTIES,
+    }
+
+
+def test_register_property_puts_each_kind_in_its_table_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """register_property on private copies of the tables (nothing leaks into other tests): a
+    state check lands in INVARIANTS only, a transition check (with or without a state check) in
+    TRANSITION_PROPERTIES only, a state check with convergence checks in CONVERGENCE_PROPERTIES
+    only, with exactly those checks; every name joins property_names in order."""
+    for table in ("INVARIANTS", "TRANSITION_PROPERTIES", "CONVERGENCE_PROPERTIES"):
+        monkeypatch.setattr(inv, table, dict(getattr(inv, table)))
+    monkeypatch.setattr(inv, "_APP_PROPERTIES", list(inv._APP_PROPERTIES))
+    before = (
+        dict(inv.INVARIANTS),
+        dict(inv.TRANSITION_PROPERTIES),
+        dict(inv.CONVERGENCE_PROPERTIES),
+        inv.property_names(),
+    )
+
+    def state(world: World) -> list[inv.Violation]:
+        return []
+
+    def transition(world: World, action: object, after: World) -> list[inv.Violation]:
+        return []
+
+    inv.register_property("ProbeState", state)
+    inv.register_property("ProbeTransition", state, transition=transition)
+    inv.register_property("ProbeConvergence", state, convergence=("terminal", "no-cycle"))
+    invariants, transitions = inv.INVARIANTS, inv.TRANSITION_PROPERTIES
+    convergence = inv.CONVERGENCE_PROPERTIES
+    assert invariants == {**before[0], "ProbeState": state}
+    assert transitions == {**before[1], "ProbeTransition": transition}
+    assert convergence == {**before[2], "ProbeConvergence": (state, ("terminal", "no-cycle"))}
+    assert inv.property_names() == (
+        *before[3],
+        "ProbeState",
+        "ProbeTransition",
+        "ProbeConvergence",
+    )
 
 
 # ============================================================================================
