@@ -567,3 +567,33 @@ def test_the_widest_space_tlc_takes_is_judged_without_overflow() -> None:
     assert [bool(x) for x in got] == [bool(p) for p in python]
     assert all(_same_rule(r, p) for r, p in zip(got, python, strict=True) if r)
     assert any(got)
+
+
+@needs_jar
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("Trace == Steps +", "TLC ended without a result"),  # does not parse
+        ("Trace == Steps[1]", "TLC failed on TraceRoute"),  # Len of a record: evaluation error
+    ],
+)
+def test_a_tlc_failure_is_exit_3_never_a_refusal(
+    tmp_path: Path,
+    clean: list[str],
+    capsys: pytest.CaptureFixture[str],
+    broken: str,
+    message: str,
+) -> None:
+    """A TraceRoute TLC cannot parse or evaluate is 'cannot decide', not a refused step."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    for f in find_modules().glob("*.tla"):
+        (modules / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    spec = modules / "TraceRoute.tla"
+    text = spec.read_text(encoding="utf-8")
+    assert "Trace == Steps\n" in text
+    spec.write_text(text.replace("Trace == Steps\n", broken + "\n"), encoding="utf-8")
+    args = ["tlc", "--trace", str(write(tmp_path, clean)), "--modules", str(modules)]
+    assert main([*args, "--tla2tools", JAR]) == 3
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
