@@ -15,14 +15,32 @@ import pytest
 from pastry_ref.app import Lookup
 from pastry_ref.check.model import PastryModel
 from pastry_ref.errors import InvalidId, PastryRefError
-from pastry_ref.node import JoinDone, JoinRequest, LSProbe, Status, accepts
+from pastry_ref.node import (
+    HopTimeout,
+    JoinDone,
+    JoinRequest,
+    KeepAlive,
+    LSProbe,
+    NodeState,
+    ProbeTimeout,
+    RowMaintenance,
+    Status,
+    accepts,
+)
 from pastry_ref.ring.config import Config, JoinProtocol
+from pastry_ref.scribe import HeartbeatDue
 from pastry_ref.system import (
+    Crash,
+    Drop,
+    Duplicate,
     Envelope,
+    FireTimer,
     Join,
+    Leave,
     Livelock,
     Receive,
     Request,
+    TimerSemantics,
     World,
     WorldAction,
     WorldSpec,
@@ -30,6 +48,7 @@ from pastry_ref.system import (
     quiesce,
 )
 from pastry_ref.system import invariants as inv
+from pastry_ref.system.actions import canonical_order
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
 INITIAL = (10, 90, 170)
@@ -108,6 +127,129 @@ def test_R_WORLD_1_identical_copies_give_one_action_and_are_delivered_one_at_a_t
     assert w2.network == (Envelope(10, JoinDone(src=100)),)
     with pytest.raises(PastryRefError, match="not enabled"):
         w2.apply(Receive(90, JoinDone(src=100)))
+
+
+def test_R_WORLD_1_canonical_order_is_a_total_order_over_every_kind_of_field() -> None:
+    """R-WORLD-1: the network is kept sorted by ``canonical_order``, so it must order every
+    kind of message field against every other: None, ints and bools, strings, tuples,
+    frozensets and attrs values (a message inside a message), mixed together. Every pair
+    compares, exactly one of <, ==, > holds, two keys tie exactly when the values are equal
+    (True is 1, as in Python), and the sorted keys are a chain (transitive)."""
+    values: list[object] = [
+        None,
+        0,
+        1,
+        -3,
+        7,
+        True,
+        False,
+        "",
+        "a",
+        "ab",
+        "b",
+        (),
+        (0,),
+        (0, 1),
+        (None,),
+        ("a",),
+        ((1,),),
+        (JoinDone(src=1),),
+        frozenset(),
+        frozenset({1}),
+        frozenset({1, 2}),
+        frozenset({"a"}),
+        frozenset({(1,)}),
+        JoinDone(src=1),
+        JoinDone(src=2),
+        LSProbe(src=1, leaf_set=(1, 2)),
+        RowMaintenance(),
+        KeepAlive(1),
+        HopTimeout(next_hop=3, msg=JoinRequest(src=1, joiner=1)),
+    ]
+    keys = [canonical_order(v) for v in values]
+    for a, ka in zip(values, keys, strict=True):
+        for b, kb in zip(values, keys, strict=True):
+            assert [ka < kb, ka == kb, kb < ka].count(True) == 1, (a, b)
+            assert (ka == kb) is (a == b), (a, b)
+    chain = sorted(keys)
+    assert all(x <= y for i, x in enumerate(chain) for y in chain[i:])
+    assert canonical_order(frozenset({2, 1})) == canonical_order(frozenset({1, 2}))
+    with pytest.raises(TypeError, match=r"cannot order message field 1\.5"):
+        canonical_order(1.5)
+
+
+def test_R_WORLD_1_an_envelope_is_its_destination_and_its_message() -> None:
+    """R-WORLD-1: an in-flight message is the value (dest, msg); its place in the sorted
+    network is derived from them and is no part of its value: equal, hashed and printed as
+    dest and msg only (the repr is what every failing comparison of a network shows)."""
+    e = Envelope(90, JoinDone(src=100))
+    assert e == Envelope(90, JoinDone(src=100))
+    assert hash(e) == hash(Envelope(90, JoinDone(src=100)))
+    assert e != Envelope(10, JoinDone(src=100)) and e != Envelope(90, JoinDone(src=10))
+    assert repr(e) == "Envelope(dest=90, msg=JoinDone(src=100))"
+    assert Envelope(10, JoinDone(src=100)).order < e.order
+
+
+def test_R_WORLD_1_a_world_built_without_options_is_reliable_and_quiet() -> None:
+    """R-WORLD-1/2/6 defaults: a World given only its nodes has a reliable network (no Drop,
+    no Duplicate), no environment budget (no join, crash, leave, request, periodic firing),
+    nobody down, no replies, and quiet timers: with one message in flight, delivering it is
+    the one enabled action."""
+    nodes = spec().initial_world().nodes
+    w = World.of_nodes(CFG, nodes)
+    assert (w.network, w.joins_left, w.requests_left, w.crashes_left, w.leaves_left) == (
+        (),
+        (),
+        (),
+        (),
+        (),
+    )
+    assert (w.drops_left, w.duplicates_left, w.periodic_left) == (0, 0, 0)
+    assert (w.down, w.replies, w.timers) == ((), (), TimerSemantics.QUIET)
+    assert w.actions() == ()
+    w = with_network(w, Envelope(90, JoinDone(src=100)))
+    assert w.actions() == (Receive(90, JoinDone(src=100)),)
+
+
+def test_R_WORLD_1_actions_are_named_as_spec_names_them_and_act_at_one_node() -> None:
+    """R-WORLD-1/2/4/6/7: every kind of action, as ``World.actions`` lists them (joins,
+    crashes, leaves, requests, messages, drops, duplicates, then timers by node): its ``name``
+    is the one spec/, traces and tests use (``Join``, the request's type, ``Crash``,
+    ``Leave``, ``Receive<Type>``, ``Drop``, ``Duplicate``, ``Fire<Timer>``) and ``at`` the node
+    it happens at (the joiner, the origin, the node going down, the message's destination, the
+    timer's owner)."""
+    s = spec(crashes=(170,), leaves=(90,), periodic=1, timers=TimerSemantics.ANY)
+    w = attrs.evolve(s.initial_world(), drops_left=1, duplicates_left=1)
+    w = with_network(w, Envelope(90, JoinDone(src=100)))
+    got = [(a.name, a.at, a) for a in w.actions()]
+    done = JoinDone(src=100)
+    fire = "FireKeepAlive"
+    assert got == [
+        ("Join", 50, Join(50, 90)),
+        ("Join", 100, Join(100, 10)),
+        ("Crash", 170, Crash(170)),
+        ("Leave", 90, Leave(90)),
+        ("Lookup", 10, Request(10, Lookup(key=95, id=0))),
+        ("ReceiveJoinDone", 90, Receive(90, done)),
+        ("Drop", 90, Drop(90, done)),
+        ("Duplicate", 90, Duplicate(90, done)),
+        (fire, 10, FireTimer(10, KeepAlive(170))),
+        (fire, 10, FireTimer(10, KeepAlive(90))),
+        ("FireRowMaintenance", 10, FireTimer(10, RowMaintenance())),
+        (fire, 90, FireTimer(90, KeepAlive(10))),
+        (fire, 90, FireTimer(90, KeepAlive(170))),
+        ("FireRowMaintenance", 90, FireTimer(90, RowMaintenance())),
+        (fire, 170, FireTimer(170, KeepAlive(10))),
+        (fire, 170, FireTimer(170, KeepAlive(90))),
+        ("FireRowMaintenance", 170, FireTimer(170, RowMaintenance())),
+    ]
+    hop = HopTimeout(next_hop=90, msg=JoinRequest(src=10, joiner=100))
+    others = [FireTimer(10, ProbeTimeout(90)), FireTimer(10, hop), FireTimer(90, HeartbeatDue(7))]
+    assert [(a.name, a.at) for a in others] == [
+        ("FireProbeTimeout", 10),
+        ("FireHopTimeout", 10),
+        ("FireHeartbeatDue", 90),
+    ]
 
 
 # ============================================================================================
@@ -228,6 +370,35 @@ def test_world_node_refuses_an_unknown_id() -> None:
     """``World.node`` names the id it does not know."""
     with pytest.raises(PastryRefError, match="node 11 is not part of this world"):
         spec().initial_world().node(11)
+
+
+def test_world_replace_node_swaps_that_node_only_and_keeps_its_apps() -> None:
+    """§7.4 ``World.replace_node``: the World with one node's state swapped, at the first, a
+    middle and the last place: the ids, the other hosts, every host's applications and the
+    rest of the World stay; the armed timers are those of the new state."""
+    w = spec().initial_world().apply(Join(100, 10))  # a World with its timers cached
+    assert w.armed is not None and w.ids == (10, 50, 90, 100, 170)
+    waiting = spec().initial_world().apply(Join(50, 90)).node(50)
+    for x in w.ids:
+        new = waiting if x == 50 else NodeState.new(x, CFG)  # 50 joins, the others die
+        assert new != w.node(x)
+        w2 = w.replace_node(new)
+        assert w2.ids == w.ids
+        assert w2.nodes == tuple(new if n.id == x else n for n in w.nodes)
+        assert [h.apps for h in w2.hosts] == [h.apps for h in w.hosts]
+        assert attrs.evolve(w2, hosts=w.hosts) == w
+        assert w2.armed_at(x) == World.of_nodes(CFG, (new,), w.host(x).apps).armed_at(x)
+        assert all(w2.armed_at(y) == w.armed_at(y) for y in w.ids if y != x)
+
+
+def test_world_cached_timers_are_no_part_of_its_value() -> None:
+    """The ``armed`` cache is derived: a World with it equals, hashes and prints as the same
+    World without it (the model checker's visited set, and equal Worlds print alike)."""
+    w = spec().initial_world().apply(Join(100, 10))
+    bare = attrs.evolve(w, armed=None)
+    assert w.armed is not None and bare.armed is None
+    assert w == bare and hash(w) == hash(bare) and repr(w) == repr(bare)
+    assert all(w.armed_at(x) == bare.armed_at(x) for x in w.ids)
 
 
 # ============================================================================================
