@@ -7,23 +7,31 @@ the oracle's ideal tables).
 
 from __future__ import annotations
 
+import re
 from collections import deque
+from collections.abc import Hashable
+from typing import ClassVar
 
 import attrs
 import pytest
 
-from pastry_ref.app import Lookup
+from pastry_ref.app import App, AppStep, Lookup, LookupApp, LookupPayload, Reply
 from pastry_ref.check.model import PastryModel
-from pastry_ref.errors import InvalidId, PastryRefError
+from pastry_ref.errors import ApiMisuse, InvalidId, NotEnabled, PastryRefError
 from pastry_ref.node import (
+    HopAck,
     HopTimeout,
     JoinDone,
     JoinRequest,
     KeepAlive,
+    LeaveNotice,
     LSProbe,
+    LSProbeReply,
     NodeState,
     ProbeTimeout,
+    RouteMessage,
     RowMaintenance,
+    Send,
     Status,
     accepts,
 )
@@ -38,6 +46,7 @@ from pastry_ref.system import (
     Join,
     Leave,
     Livelock,
+    NetworkModel,
     Receive,
     Request,
     TimerSemantics,
@@ -52,6 +61,37 @@ from pastry_ref.system.actions import canonical_order
 
 CFG = Config.make(bits=8, b=2, leaf_set_size=4, neighborhood_size=4)
 INITIAL = (10, 90, 170)
+
+
+@attrs.frozen(slots=True)
+class Ask:
+    """A client request of the test application ``Answer``."""
+
+    n: int
+
+
+@attrs.frozen(slots=True)
+class Beat:
+    """The test application's timer: a periodic one, as every application timer is."""
+
+
+@attrs.frozen(slots=True)
+class Answer(App):
+    """Answers each ``Ask`` at once with two replies, the later-sorting one first; always
+    armed with ``Beat``, whose firing does nothing."""
+
+    NAME: ClassVar[str] = "answer"
+    REQUESTS: ClassVar[tuple[type, ...]] = (Ask,)
+    TIMERS: ClassVar[tuple[type, ...]] = (Beat,)
+
+    def request(self, node: NodeState, request: Hashable) -> AppStep:
+        return AppStep(self, (Reply(request, "second"), Reply(request, "first")))
+
+    def fire(self, node: NodeState, timer: Hashable) -> AppStep:
+        return AppStep(self)
+
+    def armed_timers(self, node: NodeState) -> frozenset[Hashable]:
+        return frozenset({Beat()})
 
 
 def spec(**kw: object) -> WorldSpec:
@@ -252,6 +292,85 @@ def test_R_WORLD_1_actions_are_named_as_spec_names_them_and_act_at_one_node() ->
     ]
 
 
+def test_R_WORLD_1_a_drop_loses_exactly_that_message_wherever_it_sits() -> None:
+    """R-WORLD-1 (lossy): Drop(dest, msg) removes one copy of that message, whether it sits
+    first, in the middle or last in the sorted network, and nothing else: every other message
+    (and the other copy) stays in flight, the budget shrinks by one, no node steps."""
+    w = spec(joins=(), lookups=(), network=NetworkModel.LOSSY, drops=1).initial_world()
+    a, b, c = (
+        Envelope(10, JoinDone(src=90)),
+        Envelope(90, JoinDone(src=10)),
+        Envelope(170, JoinDone(src=10)),
+    )
+    w = with_network(w, a, b, b, c)
+    assert w.network == (a, b, b, c)
+    for env, rest in ((a, (b, b, c)), (b, (a, b, c)), (c, (a, b, b))):
+        after, effects = w.apply_with_effects(Drop(env.dest, env.msg))
+        assert (after.network, after.drops_left, effects) == (rest, 0, ())
+        assert attrs.evolve(after, network=w.network, drops_left=1) == w
+
+
+def test_R_WORLD_2_a_crash_or_leave_not_enabled_is_refused() -> None:
+    """R-WORLD-2/5 and the World's rule 2: Crash(x) needs x listed in crashes and not dead,
+    Leave(x) needs x listed in leaves and ready; anything else is refused with NotEnabled,
+    naming the action, whichever condition fails (a live node not listed, a listed node not
+    started)."""
+    s = spec(crashes=(90, 100), leaves=(170, 50), lookups=())
+    w = s.initial_world()
+    assert [a for a in w.actions() if isinstance(a, Crash | Leave)] == [Crash(90), Leave(170)]
+    for action in (Crash(10), Crash(170), Crash(100), Leave(10), Leave(90), Leave(50)):
+        with pytest.raises(NotEnabled, match=rf"^{re.escape(repr(action))} is not enabled$"):
+            w.apply(action)
+
+
+def test_R_WORLD_5_messages_to_a_down_node_are_lost_and_the_others_sent() -> None:
+    """R-WORLD-5: a step that sends to a node that is down and then to a live one: the message
+    to the down node is lost, the one after it is in flight (Leave(10) after Crash(90): 10's
+    notices to 90 and to 170), and the step still reports both sends."""
+    w = spec(crashes=(90,), leaves=(10,), joins=(), lookups=()).initial_world()
+    w = w.apply(Crash(90))
+    after, effects = w.apply_with_effects(Leave(10))
+    notice = LeaveNotice(src=10, leaf_set=(10, 90, 170))
+    assert [e for e in effects if isinstance(e, Send)] == [Send(90, notice), Send(170, notice)]
+    assert after.network == (Envelope(170, notice),)
+    assert after.down == (10, 90)
+
+
+def test_R_WORLD_1_a_send_outside_the_world_is_refused() -> None:
+    """R-WORLD-1 / API misuse: a host that sends to an id that is no node of the World (here
+    a leaf set given a stranger, 50, by fault injection) is refused with ApiMisuse naming the
+    id, never put in flight."""
+    w = spec(leaves=(10,), joins=(), lookups=()).initial_world()
+    n = w.node(10)
+    w = w.replace_node(attrs.evolve(n, leaf_set=n.leaf_set.add(50)))
+    with pytest.raises(ApiMisuse, match="node 50 is not part of this world"):
+        w.apply(Leave(10))
+
+
+def test_R_WORLD_7_replies_are_recorded_in_canonical_order() -> None:
+    """R-WORLD-7: every Reply a host step yields is recorded in ``World.replies`` as (node,
+    reply), in the canonical order whatever order the steps and the application gave them:
+    by node, then by reply (two replies of one step: "first" before "second")."""
+    s = spec(
+        joins=(), lookups=(), apps=(LookupApp(), Answer()), requests=((170, Ask(1)), (10, Ask(2)))
+    )
+    w = s.initial_world()
+    w1, effects = w.apply_with_effects(Request(170, Ask(1)))
+    assert [e for e in effects if isinstance(e, Reply)] == [
+        Reply(Ask(1), "second"),
+        Reply(Ask(1), "first"),
+    ]
+    assert w1.replies == ((170, Reply(Ask(1), "first")), (170, Reply(Ask(1), "second")))
+    w2 = w1.apply(Request(10, Ask(2)))
+    assert w2.replies == (
+        (10, Reply(Ask(2), "first")),
+        (10, Reply(Ask(2), "second")),
+        (170, Reply(Ask(1), "first")),
+        (170, Reply(Ask(1), "second")),
+    )
+    assert w.replies == () and w2.network == ()
+
+
 # ============================================================================================
 # R-WORLD-2: the environment
 # ============================================================================================
@@ -340,6 +459,79 @@ def test_R_WORLD_3_apply_refuses_actions_that_are_not_there() -> None:
         w.apply(Request(10, Lookup(key=95, id=1)))
     with pytest.raises(PastryRefError, match="not enabled"):
         w.apply(Receive(10, JoinRequest(src=100, joiner=100)))
+
+
+# ============================================================================================
+# R-WORLD-6: when a timer may fire
+# ============================================================================================
+def test_R_WORLD_6_quiet_probe_timeout_waits_only_for_its_probe_and_its_reply() -> None:
+    """R-WORLD-6 (quiet): ProbeTimeout(90) at 10 is held back by 10's LSProbe to 90 and by
+    90's LSProbeReply to 10, and by nothing else in flight: not a probe or reply of other
+    nodes, not another message from 90 to 10 or to 10 from another node."""
+    w = spec(joins=(), lookups=()).initial_world()
+    w = w.replace_node(attrs.evolve(w.node(10), probing=frozenset({90})))
+    fire = FireTimer(10, ProbeTimeout(90))
+    assert w.may_fire(10, ProbeTimeout(90)) and fire in w.actions()
+    probe, reply = (
+        LSProbe(src=10, leaf_set=(10, 90, 170)),
+        LSProbeReply(src=90, leaf_set=(10, 90, 170)),
+    )
+    for env in (Envelope(90, probe), Envelope(10, reply)):
+        assert not with_network(w, env).may_fire(10, ProbeTimeout(90)), env
+        assert fire not in with_network(w, env).actions(), env
+    unrelated = (
+        Envelope(170, probe),  # 10's probe to another node
+        Envelope(10, LSProbeReply(src=170, leaf_set=(10, 90, 170))),  # another node's reply
+        Envelope(170, reply),  # 90's reply to another node
+        Envelope(90, LSProbe(src=170, leaf_set=(10, 90, 170))),  # another node's probe to 90
+        Envelope(10, JoinDone(src=90)),  # not a reply, from 90 to 10
+        Envelope(10, JoinDone(src=170)),  # not a reply, to 10
+    )
+    for env in unrelated:
+        assert with_network(w, env).may_fire(10, ProbeTimeout(90)), env
+    assert fire in with_network(w, *unrelated).actions()
+
+
+def test_R_WORLD_6_quiet_hop_timeout_waits_only_for_its_message_and_its_ack() -> None:
+    """R-WORLD-6 (quiet): HopTimeout(90, m) at 10 is held back by m on its way to 90 and by
+    90's HopAck of m to 10, and by nothing else in flight: not m to another hop, not the ack
+    to another node or another hop's ack, not another message to 10."""
+    cfg = attrs.evolve(CFG, hop_acks=True)
+    m = RouteMessage(src=10, key=95, payload=LookupPayload(id=0))
+    w = spec(config=cfg, joins=(), lookups=()).initial_world()
+    w = w.replace_node(attrs.evolve(w.node(10), pending=frozenset({(90, m)})))
+    timer = HopTimeout(90, m)
+    assert w.may_fire(10, timer) and FireTimer(10, timer) in w.actions()
+    for env in (Envelope(90, m), Envelope(10, HopAck(src=90, msg=m))):
+        assert not with_network(w, env).may_fire(10, timer), env
+    unrelated = (
+        Envelope(170, m),  # m to another hop
+        Envelope(170, HopAck(src=90, msg=m)),  # the ack, to another node
+        Envelope(10, HopAck(src=170, msg=m)),  # another hop's ack
+        Envelope(10, JoinDone(src=90)),  # another message to 10
+        Envelope(90, RouteMessage(src=10, key=95, payload=LookupPayload(id=1))),  # another m
+    )
+    for env in unrelated:
+        assert with_network(w, env).may_fire(10, timer), env
+    assert FireTimer(10, timer) in with_network(w, *unrelated).actions()
+
+
+def test_R_WORLD_6_only_periodic_timers_spend_the_periodic_budget() -> None:
+    """R-WORLD-2/6: firing RowMaintenance or an application timer (Beat) spends one unit of
+    the periodic budget; firing any other node timer (KeepAlive, under any) spends none. With
+    the budget spent no periodic timer is enabled, the others still are."""
+    s = spec(joins=(), lookups=(), apps=(LookupApp(), Answer()), periodic=2)
+    w = attrs.evolve(s.initial_world(), timers=TimerSemantics.ANY)
+    keep = w.apply(FireTimer(10, KeepAlive(90)))
+    assert keep.periodic_left == 2 and keep.node(10).probing == {90}
+    beat = keep.apply(FireTimer(10, Beat()))
+    assert beat.periodic_left == 1 and beat.hosts == keep.hosts
+    row = beat.apply(FireTimer(90, RowMaintenance()))
+    assert row.periodic_left == 0
+    fires = {(a.at, a.timer) for a in row.actions() if isinstance(a, FireTimer)}
+    assert fires and all(isinstance(t, KeepAlive | ProbeTimeout) for _, t in fires)
+    with pytest.raises(NotEnabled):
+        row.apply(FireTimer(10, Beat()))
 
 
 # ============================================================================================
