@@ -259,8 +259,12 @@ def test_random_walks_without_a_walk_count_run_until_the_time_bound(
 
 def test_a_walk_count_wins_over_the_time_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     _clocked(monkeypatch, FakeClock(start=50.0, first=1.0, step=1.0))
-    result = check(Chain(3), SearchOptions(strategy=Strategy.RANDOM, max_seconds=1e6, walks=7))
-    assert (result.stats.walks, result.stats.stop_reason, result.stats.states_generated) == (
+    result = check(Chain(3), SearchOptions(strategy=Strategy.RANDOM, max_seconds=100.0, walks=7))
+    assert (
+        result.stats.walks,
+        result.stats.stop_reason,
+        result.stats.states_generated,
+    ) == (
         7,
         "",
         21,
@@ -351,13 +355,19 @@ def test_the_time_bound_is_read_every_64_expansions_and_allows_exactly_its_secon
     assert cut.result("NonNegative").message == "not decided: the search stopped (max-seconds)"
 
 
-def test_random_walks_read_the_clock_after_every_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_random_walks_read_the_clock_after_every_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock = FakeClock(start=100.0, first=1.0)
     _clocked(monkeypatch, clock)
     reports: list[Progress] = []
     opts = SearchOptions(strategy=Strategy.RANDOM, walks=3, max_seconds=1.0)
     result = check(Chain(3), opts, reports.append)
-    assert (result.stats.walks, result.stats.stop_reason, result.stats.seconds) == (3, "", 1.0)
+    assert (result.stats.walks, result.stats.stop_reason, result.stats.seconds) == (
+        3,
+        "",
+        1.0,
+    )
     # One report: the first walk ends 1 s after the start (> 0.5 s), the next ones 0 s later.
     assert reports == [Progress(3, 3, 0, 2, 1.0, None)]
     _clocked(monkeypatch, FakeClock(start=100.0, first=1.0))
@@ -437,7 +447,12 @@ def test_an_invariant_counterexample_is_a_plain_trace() -> None:
             "always",
             PropertyStatus.VIOLATED,
             (Violation("BelowTwo", "s < 2"),),
-            Trace(0, (Step("step", "step", 1), Step("step", "step", 2)), loop=None, critical=None),
+            Trace(
+                0,
+                (Step("step", "step", 1), Step("step", "step", 2)),
+                loop=None,
+                critical=None,
+            ),
         ),
     )
     assert result.stats.stop_reason == "all properties decided"
@@ -528,33 +543,88 @@ def test_the_state_bound_stops_among_the_successors(por: bool) -> None:
 # -- partial-order reduction: the documented counts and the observed actions --------------------
 
 SAFETY = ("TCConsistent", "DecisionFirst", "SomeCommit", "SomeAbort")
-# docs/model_checking.md, section 4: transitions generated (BFS) without and with reduction, and
-# (not in the table) the transitions pruned and the distinct states, which reduction keeps.
+# docs/model_checking.md, section 4: transitions generated (BFS) without and with reduction; and,
+# not in the table, the transitions pruned by BFS and by DFS (DFS re-expands more states whose
+# sleep set shrank), the distinct states and the depth, which reduction keeps.
 REDUCTION_TABLE = [
-    ("example/counters (4 counters in 0..5)", "example/counters", None, 4321, 1296, 3025, 1296),
-    ("example/unreachable-witness", "example/unreachable-witness", None, 25, 16, 9, 16),
-    ("two-phase commit, 3 RMs, `TCConsistent` only", 3, ("TCConsistent",), 762, 342, 420, 288),
-    ("two-phase commit, 3 RMs, safety properties", 3, SAFETY, 762, 611, 151, 288),
-    ("two-phase commit, 5 RMs, safety properties", 5, SAFETY, 37346, 33279, 4067, 8832),
+    # label, model, properties, without, with, pruned (BFS, DFS), distinct, depth
+    (
+        "example/counters (4 counters in 0..5)",
+        "example/counters",
+        None,
+        4321,
+        1296,
+        (3025, 3025),
+        1296,
+        20,
+    ),
+    (
+        "example/unreachable-witness",
+        "example/unreachable-witness",
+        None,
+        25,
+        16,
+        (9, 9),
+        16,
+        6,
+    ),
+    (
+        "two-phase commit, 3 RMs, `TCConsistent` only",
+        3,
+        ("TCConsistent",),
+        762,
+        342,
+        (420, 423),
+        288,
+        10,
+    ),
+    (
+        "two-phase commit, 3 RMs, safety properties",
+        3,
+        SAFETY,
+        762,
+        611,
+        (151, 157),
+        288,
+        10,
+    ),
+    (
+        "two-phase commit, 5 RMs, safety properties",
+        5,
+        SAFETY,
+        37346,
+        33279,
+        (4067, 5157),
+        8832,
+        16,
+    ),
 ]
 
 
 @pytest.mark.parametrize("row", REDUCTION_TABLE, ids=lambda r: r[0])
 def test_reduction_counts_as_documented(row: tuple[Any, ...]) -> None:
-    label, model, props, without, with_, pruned, distinct = row
+    label, model, props, without, with_, pruned, distinct, depth = row
     line = next(x for x in DOCS.read_text().splitlines() if x.startswith(f"| {label}"))
     assert f"| {without:,} | {with_:,} |" in line
     make = registry.get(model).model if isinstance(model, str) else lambda: TwoPhaseCommit(model)
-    plain = check(make(), SearchOptions(properties=props))
-    red = check(make(), SearchOptions(properties=props, por=True))
-    assert (plain.stats.states_generated, plain.stats.transitions_pruned) == (without, 0)
-    assert (red.stats.states_generated, red.stats.transitions_pruned) == (with_, pruned)
-    assert plain.stats.distinct_states == red.stats.distinct_states == distinct
-    assert red.stats.por_applied and not plain.stats.por_applied
-    assert red.notes == plain.notes == ()
-    assert [(r.name, r.status) for r in red.properties] == [
-        (r.name, r.status) for r in plain.properties
-    ]
+    for strategy, cut in zip((Strategy.BFS, Strategy.DFS), pruned, strict=True):
+        plain = check(make(), SearchOptions(strategy=strategy, properties=props))
+        red = check(make(), SearchOptions(strategy=strategy, properties=props, por=True))
+        assert (plain.stats.states_generated, plain.stats.transitions_pruned) == (
+            without,
+            0,
+        )
+        assert (red.stats.states_generated, red.stats.transitions_pruned) == (
+            with_,
+            cut,
+        )
+        assert plain.stats.distinct_states == red.stats.distinct_states == distinct
+        assert plain.stats.max_depth == red.stats.max_depth == depth
+        assert red.stats.por_applied and not plain.stats.por_applied
+        assert red.notes == plain.notes == ()
+        assert [(r.name, r.status) for r in red.properties] == [
+            (r.name, r.status) for r in plain.properties
+        ]
 
 
 def test_broken_mutex_reduction_as_documented() -> None:
@@ -595,7 +665,12 @@ def _watched(observes: Callable[[Act], bool] | None, transition: bool = True) ->
     [
         (None, False, 27, 28),  # no transition property: every pair of counters reduces
         (None, True, 55, 0),  # observes every action: nothing is pruned
-        (lambda a: a.arg == 0, True, 51, 4),  # Inc(0) is never pruned; Inc(1)/Inc(2) still are
+        (
+            lambda a: a.arg == 0,
+            True,
+            51,
+            4,
+        ),  # Inc(0) is never pruned; Inc(1)/Inc(2) still are
     ],
     ids=["unobserved", "observes-all", "observes-inc0"],
 )
@@ -608,7 +683,10 @@ def test_reduction_never_prunes_what_a_transition_property_observes(
 ) -> None:
     model = _watched(observes, transition)
     red = check(model, SearchOptions(strategy=strategy, por=True))
-    assert (red.stats.states_generated, red.stats.transitions_pruned) == (generated, pruned)
+    assert (red.stats.states_generated, red.stats.transitions_pruned) == (
+        generated,
+        pruned,
+    )
     assert red.stats.distinct_states == 27
     plain = check(_watched(observes, transition), SearchOptions(strategy=strategy))
     assert (plain.stats.states_generated, plain.stats.transitions_pruned) == (55, 0)
@@ -620,7 +698,10 @@ def test_reduction_never_prunes_what_a_transition_property_observes(
             "transition",
             PropertyStatus.VIOLATED,
             (Violation("NoInc0From010", "(0, 1, 0) -> (1, 1, 0)"),),
-            Trace((0, 0, 0), (Step(inc[1], "Inc", (0, 1, 0)), Step(inc[0], "Inc", (1, 1, 0)))),
+            Trace(
+                (0, 0, 0),
+                (Step(inc[1], "Inc", (0, 1, 0)), Step(inc[0], "Inc", (1, 1, 0))),
+            ),
         )
 
 
@@ -628,7 +709,11 @@ def test_reduction_never_prunes_what_a_transition_property_observes(
 
 
 def test_convergence_parts_are_all_reported_in_their_order_when_they_hold() -> None:
-    order = (ConvergenceCheck.NO_CYCLE, ConvergenceCheck.TERMINAL, ConvergenceCheck.REACHABLE)
+    order = (
+        ConvergenceCheck.NO_CYCLE,
+        ConvergenceCheck.TERMINAL,
+        ConvergenceCheck.REACHABLE,
+    )
     model = Chain(3, (Convergence("End", lambda s: s == 2, checks=order),))
     result = check(model)
     assert result.properties == (
@@ -700,4 +785,159 @@ def test_a_terminal_only_convergence_keeps_the_reduction() -> None:
     assert result.stats.por_applied and result.notes == ()
     assert result.properties == (
         PropertyResult("Ends/terminal", "convergence", PropertyStatus.HOLDS),
+    )
+
+
+# -- random walks: what a walk checks, and when the walks stop ----------------------------------
+
+
+class Fork(BaseModel[int, str]):
+    """0 -> 1 by "left", 0 -> 2 by "right"; both ends are terminal."""
+
+    def __init__(self, props: Sequence[Property]) -> None:
+        self.props = props
+
+    def init_states(self) -> Sequence[int]:
+        return (0,)
+
+    def actions(self, state: int) -> Sequence[str]:
+        return ("left", "right") if state == 0 else ()
+
+    def next_state(self, state: int, action: str) -> int:
+        return 1 if action == "left" else 2
+
+    def properties(self) -> Sequence[Property]:
+        return self.props
+
+
+def test_random_walks_report_the_first_terminal_outside_the_goal() -> None:
+    """Seed 4 walks right first, left later: the first bad terminal (2) is the one reported, and
+    only the terminal part of a convergence property is decided by walks."""
+    props = (Convergence("Never", lambda s: False),)
+    opts = SearchOptions(strategy=Strategy.RANDOM, seed=4, walks=4)
+    result = check(Fork(props), opts)
+    unknown = "not decided: random walks cannot prove it"
+    assert result.properties == (
+        PropertyResult(
+            "Never/terminal",
+            "convergence",
+            PropertyStatus.VIOLATED,
+            (Violation("Never/terminal", "a terminal state does not satisfy the goal"),),
+            Trace(0, (Step("right", "right", 2),)),
+        ),
+        PropertyResult("Never/reachable", "convergence", PropertyStatus.UNKNOWN, message=unknown),
+        PropertyResult("Never/no-cycle", "convergence", PropertyStatus.UNKNOWN, message=unknown),
+    )
+    assert (
+        result.stats.walks,
+        result.stats.distinct_states,
+        result.stats.stop_reason,
+    ) == (
+        4,
+        3,
+        "",
+    )
+    assert result.verdict is Verdict.VIOLATED
+
+
+def test_random_walks_check_every_step_against_transition_properties() -> None:
+    def into_two(s: int, a: str, t: int) -> Iterable[Violation]:
+        if t == 2:
+            yield Violation("NotIntoTwo", f"{s} -> {t}")
+
+    result = check(
+        Chain(4, (AlwaysOnTransition("NotIntoTwo", into_two),)),
+        SearchOptions(strategy=Strategy.RANDOM, walks=5),
+    )
+    assert result.properties == (
+        PropertyResult(
+            "NotIntoTwo",
+            "transition",
+            PropertyStatus.VIOLATED,
+            (Violation("NotIntoTwo", "1 -> 2"),),
+            Trace(0, (Step("step", "step", 1), Step("step", "step", 2))),
+        ),
+    )
+    # Everything is decided during the first walk, which still runs to its end.
+    assert (
+        result.stats.walks,
+        result.stats.states_generated,
+        result.stats.stop_reason,
+    ) == (
+        1,
+        4,
+        "all properties decided",
+    )
+
+
+def test_random_walks_stop_once_every_property_is_decided() -> None:
+    props = (Always.holds("BelowOne", lambda s: s < 1, "s < 1"),)
+    result = check(Chain(3, props), SearchOptions(strategy=Strategy.RANDOM, walks=9))
+    assert _stats(result) == _expected(
+        strategy=Strategy.RANDOM,
+        states_generated=3,
+        distinct_states=3,
+        max_depth=2,
+        complete=False,
+        stop_reason="all properties decided",
+        seed=0,
+        walks=1,
+    )
+    assert result.result("BelowOne").trace == Trace(0, (Step("step", "step", 1),))
+
+
+def test_random_walks_stop_at_the_state_bound_within_a_walk() -> None:
+    result = check(Chain(1000), SearchOptions(strategy=Strategy.RANDOM, max_states=5, walks=3))
+    assert _stats(result) == _expected(
+        strategy=Strategy.RANDOM,
+        states_generated=5,
+        distinct_states=5,
+        max_depth=4,
+        complete=False,
+        stop_reason="max-states",
+        seed=0,
+        walks=1,
+    )
+
+
+def test_random_progress_is_reported_when_more_than_half_a_second_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Walk w ends at 100 + w/2: 0.5 s after the start is not more than half a second; 1 s is.
+    _clocked(monkeypatch, FakeClock(start=100.0, first=0.5, step=0.5))
+    reports: list[Progress] = []
+    check(Chain(2), SearchOptions(strategy=Strategy.RANDOM, walks=5), reports.append)
+    assert reports == [Progress(2, 4, 0, 1, 1.0, None), Progress(2, 8, 0, 1, 2.0, None)]
+
+
+def test_exhaustive_progress_reports_the_seconds_since_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _clocked(monkeypatch, FakeClock(start=100.0, first=0.25, step=0.25))
+    reports: list[Progress] = []
+    result = check(Chain(130), SearchOptions(strategy=Strategy.DFS), reports.append)
+    # Without --max-seconds the clock is read only for the reports (expansions 64 and 128) and
+    # at the end.
+    assert reports == [
+        Progress(64, 64, 1, 63, 0.25, None),
+        Progress(128, 128, 1, 127, 0.5, None),
+    ]
+    assert result.stats.seconds == 0.75
+
+
+def test_a_state_is_re_expanded_only_when_its_sleep_set_shrinks() -> None:
+    """Two-phase commit (3 RMs, safety, DFS): a state reached again with the same sleep set is not
+    queued again (that would be an expansion that executes nothing): four progress reports."""
+    reports: list[Progress] = []
+    opts = SearchOptions(strategy=Strategy.DFS, properties=SAFETY, por=True)
+    result = check(TwoPhaseCommit(3), opts, reports.append)
+    assert [(p.distinct_states, p.states_generated, p.queue, p.depth) for p in reports] == [
+        (71, 121, 9, 9),
+        (130, 237, 4, 9),
+        (194, 344, 4, 10),
+        (261, 491, 7, 10),
+    ]
+    assert (result.stats.states_generated, result.stats.transitions_pruned) == (
+        611,
+        157,
     )
