@@ -42,6 +42,19 @@ def test_cycle_entry_is_the_earliest_state_and_the_loop_is_shortest() -> None:
     assert loop == [(1, 1), (2, 0), (3, 0)]
 
 
+def test_cycle_entry_is_the_earliest_state_even_when_a_later_cycle_lies_between() -> None:
+    # Tarjan finds {1, 4} first (from 0 via 1), then {3, 5} (via 3): 3 lies between 1 and 4,
+    # but the earliest state on a goal-avoiding cycle is 1, so {1, 4} stays the answer.
+    edges = [[1, 3], [4], [], [5], [1], [3]]
+    assert avoiding_cycle(edges, bytearray([0, 0, 1, 0, 0, 0])) == (1, [(1, 0), (4, 0)])
+
+
+def test_the_loop_closes_by_the_first_action_back_to_the_entry() -> None:
+    # Two actions of the same state lead back to the entry: the loop takes the first.
+    assert avoiding_cycle([[0, 0]], bytearray(1)) == (0, [(0, 0)])
+    assert avoiding_cycle([[1], [0, 0]], bytearray(2)) == (0, [(0, 0), (1, 0)])
+
+
 def test_deep_graph_needs_no_recursion() -> None:
     n = 50_000
     edges = [[i + 1] for i in range(n - 1)] + [[0]]
