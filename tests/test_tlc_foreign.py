@@ -516,15 +516,12 @@ def test_tlc_decides_again_without_the_lost_hop() -> None:
     assert each == ("", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a bug of the Python judge, found by TraceRoute: R-HOP-3 decides again without the "
-    "silent hop, but oracle/route.py judge_step ignores `exclude` against the ideal tables "
-    "and oracle/judge.py _Judge.deliver passes no exclusion (it flags R-ROUTE-2 and R-ROUTE-1)",
-)
-def test_the_python_judge_decides_again_without_the_lost_hop() -> None:
-    """The disagreement, kept visible: remove the xfail once the Python judge is fixed."""
+def test_R_HOP_3_the_python_judge_decides_again_without_the_lost_hop() -> None:
+    """R-HOP-3 in the Python judge (R-JUDGE-3): a node whose hop timed out decides again
+    without the silent node — against the ideal tables too, and when it then delivers. Found
+    by TraceRoute, which accepted both retries while the judge flagged R-ROUTE-2 (judge_step
+    ignored ``exclude`` against the ideal tables) and R-ROUTE-1 (``_Judge.deliver`` passed no
+    exclusion); fixed in oracle/route.py and oracle/judge.py."""
     assert [flagged_at(lines, line) for lines, line in _retries()] == [set(), set()]
 
 

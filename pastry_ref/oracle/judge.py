@@ -384,7 +384,8 @@ class _Judge:
         elif e.node in r.seen:
             kind, tables = self.hop_tables(e.node, None)
             if kind != "unjudged":
-                v = judge_step(ring, key, e.node, None, tables, self.header.leaf_set_size)
+                tried = frozenset(r.sent.get(e.node, ()))  # R-HOP-3: decided without them
+                v = judge_step(ring, key, e.node, None, tables, self.header.leaf_set_size, tried)
                 if v is not None:
                     self.out.append(v.at_line(e.line))
 

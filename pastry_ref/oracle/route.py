@@ -77,6 +77,10 @@ def judge_step(
         ideal = ring.ideal_leaf_set(node, leaf_set_size)
         left, right = ideal.left, ideal.right
         where = "ideal tables"
+        if exclude:  # R-HOP-3 against the ideal: the live nodes but the silent ones
+            left = tuple(n for n in left if n not in exclude)
+            right = tuple(n for n in right if n not in exclude)
+            ring = Ring.build(space, ring.live - exclude, ring.tie_rule)
     what = f"{h(node)} " + (
         f"forwarded key {h(key)} to {h(to)}" if to is not None else f"delivered key {h(key)}"
     )
