@@ -550,6 +550,7 @@ def test_walks_that_end_in_good_terminal_states_report_no_terminal_violation() -
 
 def test_the_lost_update_found_by_a_walk_replays_to_a_bad_terminal_state() -> None:
     model = LostUpdate(2)
+    assert check(LostUpdate(2)).stats.distinct_states == 13  # every state: 50 walks find them all
     result = walk(model, calls=1000, walks=50, seed=1)
     assert zeroed(result) == stats(
         states_generated=250, distinct_states=13, max_depth=4, walks=50, seed=1
