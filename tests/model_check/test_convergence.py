@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +22,35 @@ def test_doomed_states_by_backward_reachability() -> None:
     edges = [[1, 3], [2], [], [3], [2]]
     goal = bytearray([0, 0, 1, 0, 0])
     assert list(doomed_states(edges, goal)) == [1, 1, 1, 0, 1]
+
+
+class Budget(list[list[int]]):
+    """Edges that count their reads and fail past ``budget`` of them, so that a search over the
+    graph that never ends fails here, by name, instead of hanging (no test can hang)."""
+
+    def __init__(self, edges: list[list[int]], budget: int) -> None:
+        super().__init__(edges)
+        self.reads, self.budget = 0, budget
+
+    def __getitem__(self, i: Any) -> Any:
+        self.reads += 1
+        if self.reads > self.budget:
+            raise AssertionError(f"edges read {self.reads} times: a search that never ends")
+        return super().__getitem__(i)
+
+
+def test_cycle_search_reads_each_state_a_bounded_number_of_times() -> None:
+    """Tarjan reads a state's edges once per edge and once more to leave it, the component check
+    once per component, the loop search once per state it visits."""
+    cases = [
+        ([[1], [2], [0]], [0, 1, 0], None),
+        ([[1], [0]], [0, 0], (0, [(0, 0), (1, 0)])),
+        ([[1, 3], [4], [], [5], [1], [3]], [0, 0, 1, 0, 0, 0], (1, [(1, 0), (4, 0)])),
+    ]
+    for edges, goal, expected in cases:
+        n, m = len(edges), sum(len(e) for e in edges)
+        budget = 3 * (n + m)
+        assert avoiding_cycle(Budget(edges, budget), bytearray(goal)) == expected
 
 
 def test_no_cycle_when_all_cycles_touch_the_goal() -> None:
@@ -47,6 +78,11 @@ def test_cycle_entry_is_the_earliest_state_even_when_a_later_cycle_lies_between(
     # but the earliest state on a goal-avoiding cycle is 1, so {1, 4} stays the answer.
     edges = [[1, 3], [4], [], [5], [1], [3]]
     assert avoiding_cycle(edges, bytearray([0, 0, 1, 0, 0, 0])) == (1, [(1, 0), (4, 0)])
+
+
+def test_the_loop_is_shortest_when_two_paths_meet() -> None:
+    # 0 -> 1 -> 2 and 0 -> 2 meet at 2, which closes the loop: the loop goes 0 -> 2 -> 0.
+    assert avoiding_cycle([[1, 2], [2], [0]], bytearray(3)) == (0, [(0, 1), (2, 0)])
 
 
 def test_the_loop_closes_by_the_first_action_back_to_the_entry() -> None:

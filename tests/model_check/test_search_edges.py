@@ -208,6 +208,39 @@ def _check_help() -> str:
     return " ".join(sub.choices["check"].format_help().split())
 
 
+class Budgeted(Chain):
+    """A chain that counts the calls of ``actions`` and fails past ``budget`` of them, so that a
+    walk that never ends fails here, by name, instead of hanging (no test can hang)."""
+
+    def __init__(self, n: int, budget: int) -> None:
+        super().__init__(n)
+        self.calls, self.budget = 0, budget
+
+    def actions(self, state: int) -> Sequence[str]:
+        self.calls += 1
+        if self.calls > self.budget:
+            raise AssertionError(f"actions asked {self.calls} times: a walk that never ends")
+        return super().actions(state)
+
+
+@pytest.mark.parametrize(
+    ("n", "options", "calls", "stop_reason"),
+    [
+        (3, {"walks": 2}, 6, ""),  # each walk ends at the terminal state 2
+        (1000, {"walks": 2, "max_depth": 3}, 8, ""),  # ... at depth 3
+        (1000, {"walks": 3, "max_states": 5}, 5, "max-states"),  # ... at the fifth state
+    ],
+    ids=["terminal", "depth", "states"],
+)
+def test_a_random_walk_asks_each_state_it_visits_for_its_actions_once(
+    n: int, options: dict[str, int], calls: int, stop_reason: str
+) -> None:
+    model = Budgeted(n, budget=50)
+    result = check(model, SearchOptions(strategy=Strategy.RANDOM, **options))  # type: ignore[arg-type]
+    assert model.calls == calls
+    assert result.stats.stop_reason == stop_reason
+
+
 class Inits(BaseModel[int, str]):
     """``n`` initial states and no actions: every walk is one state."""
 
