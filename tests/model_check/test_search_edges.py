@@ -241,6 +241,15 @@ def test_a_random_walk_asks_each_state_it_visits_for_its_actions_once(
     assert result.stats.stop_reason == stop_reason
 
 
+def test_random_walks_stop_at_the_time_bound_asking_no_more_actions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _clocked(monkeypatch, FakeClock(start=0.0, first=1.0, step=1.0))  # walk w ends at w s
+    model = Budgeted(3, budget=50)
+    result = check(model, SearchOptions(strategy=Strategy.RANDOM, max_seconds=2.5))
+    assert (model.calls, result.stats.walks, result.stats.stop_reason) == (9, 3, "max-seconds")
+
+
 class Inits(BaseModel[int, str]):
     """``n`` initial states and no actions: every walk is one state."""
 
