@@ -109,6 +109,13 @@ def _clocked(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
 # -- option bounds: accepted at the bound, refused one past it, with the exact message ----------
 
 
+def test_the_bounds_are_the_documented_ones() -> None:
+    """docs/scenarios.md states the ranges the tests below pin at both ends."""
+    text = " ".join((DOCS.parent / "scenarios.md").read_text().split())
+    assert "(`--max-states` 1..10^12, `--seed` 0..2^64-1)" in text
+    assert "`--max-seconds` a finite number in (0, 10^7]" in text
+
+
 @pytest.mark.parametrize(
     ("field", "low", "extra"),
     [
