@@ -58,6 +58,7 @@ __all__ = [
     "DEFAULT_WALKS",
     "MAX_COUNT",
     "MAX_SECONDS",
+    "EngineError",
     "OptionError",
     "Progress",
     "SearchOptions",
@@ -73,6 +74,10 @@ _CHECK_EVERY = 64  # expansions between clock readings and progress reports
 MAX_COUNT = 10**12  # the largest --max-states, --max-depth and --walks
 MAX_SECONDS = 10.0**7  # the largest --max-seconds (about four months)
 MAX_SEED = 2**64 - 1
+
+
+class EngineError(ModelCheckError):
+    """The engine's own bookkeeping is inconsistent: a bug of the search, not of the model."""
 
 
 class OptionError(ModelCheckError, ValueError):
@@ -273,9 +278,14 @@ class _Run:
         ids: list[int] = []
         if isinstance(loc, int):
             i = loc
-            while self.parent[i] != -1:
+            for _ in range(self.depth[loc]):  # a state's trace has exactly its depth steps
                 ids.append(i)
                 i = self.parent[i]
+            if self.parent[i] != -1:  # bounded, so broken links fail here rather than loop
+                raise EngineError(
+                    f"the parent links of state {loc} do not reach an initial state in its "
+                    f"depth ({self.depth[loc]} steps)"
+                )
             init = self.action_index[i]
             ids.reverse()
             ks = [self.action_index[j] for j in ids]
@@ -633,6 +643,11 @@ def _random(run: _Run, progress: Callable[[Progress], None] | None) -> None:
     max_states = opts.max_states
     last_report = run.start
     goal_checks = [c for c in run.conv if ConvergenceCheck.TERMINAL in c.checks]
+    # Bounded by max_states alone, walks over a model smaller than the bound would never end:
+    # such a run also stops after DEFAULT_WALKS walks in a row that find no new state.
+    alone = opts.walks is None and opts.max_seconds is None and opts.max_states is not None
+    stale_limit = DEFAULT_WALKS if alone else None
+    stale = 0
 
     def visit(state: Any, loc: tuple[int, tuple[int, ...]]) -> None:
         k = key(state)
@@ -643,6 +658,7 @@ def _random(run: _Run, progress: Callable[[Progress], None] | None) -> None:
     try:
         while run.walks_done < walks and inits:
             run.walks_done += 1
+            known = len(seen)
             n0 = rng.randrange(len(inits))
             state = inits[n0]
             path: list[int] = []
@@ -673,6 +689,10 @@ def _random(run: _Run, progress: Callable[[Progress], None] | None) -> None:
                 break
             if max_states is not None and len(seen) >= max_states:
                 run.stop_reason = "max-states"
+                break
+            stale = stale + 1 if len(seen) == known else 0
+            if stale_limit is not None and stale >= stale_limit:
+                run.stop_reason = "no-new-states"
                 break
             now = time.monotonic()
             if opts.max_seconds is not None and now - run.start > opts.max_seconds:

@@ -990,3 +990,21 @@ def test_a_state_is_re_expanded_only_when_its_sleep_set_shrinks() -> None:
         611,
         157,
     )
+
+
+def test_broken_parent_links_fail_with_EngineError_instead_of_looping() -> None:
+    """A trace is rebuilt by walking parent links; the walk is bounded by the state's depth, so
+    links that never reach an initial state (an engine bug) fail at once, by name, instead of
+    looping forever (issue 14: no hang)."""
+    from model_check.search import EngineError, SearchOptions, _Run, select_properties
+
+    model = Counters(2, 2)
+    run = _Run(model, select_properties(model, None), SearchOptions())
+    s0 = model.init_states()[0]
+    s1 = model.next_state(s0, model.actions(s0)[0])
+    run.add(s0, s0, -1, 0, 0)
+    run.add(s1, s1, 0, 0, 1)
+    assert [st.state for st in run.trace(1).steps] == [s1]  # intact: one step from s0
+    run.parent[0] = 1  # corrupt: s0 and s1 are each other's parent
+    with pytest.raises(EngineError, match=r"^the parent links of state 1 do not reach an "):
+        run.trace(1)

@@ -318,6 +318,45 @@ def test_without_a_walk_count_the_state_bound_ends_the_run() -> None:
     )
 
 
+def test_walks_bounded_by_max_states_alone_stop_once_no_walk_finds_a_new_state() -> None:
+    """--max-states alone over a model smaller than the bound: the walks would never end (issue
+    14: no run may hang). The run stops after DEFAULT_WALKS walks in a row that find no new
+    state: on a 3-state chain, walk 1 finds all three, walks 2..1001 none, so 1,001 walks."""
+    result = walk(Chain(3), calls=3 * (DEFAULT_WALKS + 1) + 3, max_states=100)
+    assert zeroed(result) == stats(
+        states_generated=3 * (DEFAULT_WALKS + 1),
+        distinct_states=3,
+        max_depth=2,
+        walks=DEFAULT_WALKS + 1,
+        stop_reason="no-new-states",
+    )
+    assert result.verdict is Verdict.INCOMPLETE
+    assert result.properties[0].message == "not decided: the search stopped (no-new-states)"
+
+
+def test_a_walk_that_finds_a_state_restarts_the_count_of_walks_without_one() -> None:
+    """The stale count is of walks IN A ROW: new initial states found now and then keep the run
+    going. 2**40 one-state initial states: every walk finds a new state, so only the state bound
+    ends it."""
+    result = walk(Inits(), calls=10_000, max_states=2500)
+    assert zeroed(result) == stats(
+        states_generated=2500,
+        distinct_states=2500,
+        max_depth=0,
+        walks=2500,
+        stop_reason="max-states",
+    )
+
+
+def test_a_walk_count_or_a_time_bound_is_not_cut_short_by_walks_without_new_states() -> None:
+    """With --walks (or --max-seconds) given the run does exactly what it was told: 1,500 walks
+    over a 3-state chain, 1,499 of them finding nothing new."""
+    result = walk(Chain(3), calls=3 * 1500, walks=1500, max_states=100)
+    assert zeroed(result) == stats(
+        states_generated=3 * 1500, distinct_states=3, max_depth=2, walks=1500
+    )
+
+
 def test_without_a_walk_count_the_time_bound_ends_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """With --max-seconds and no --walks the walks are unbounded: each walk ends one (fake) second
     after the one before, so walk 1,201 is the first past 1,200.5 seconds."""
