@@ -214,7 +214,7 @@ def run_module(module: str, cfg: dict[str, Any], survivors_only: bool, log: bool
     _save(module, data)
 
 
-def recheck(module: str, tests: list[str], limit: float = 600) -> None:
+def recheck(module: str, tests: list[str], limit: float | None = None) -> None:
     """Judge the survived and hung mutants of ``module`` again against ``tests`` only (new
     tests written for them), without the traced baseline. A failing test is a kill and is
     recorded; a pass proves nothing about the other tests and is not recorded (the mutant
@@ -224,6 +224,8 @@ def recheck(module: str, tests: list[str], limit: float = 600) -> None:
     data = _load(module)
     if data["source_sha"] != sha:
         sys.exit(f"mutation: {module} changed since its run; use --survivors instead")
+    if limit is None:  # the module's own limit: its mapped files' traced time, 4x + 20 s
+        limit = float(data.get("limit_seconds") or 600)
     for site in sites(source):
         rec = data["mutants"].get(site.key)
         if rec is None or rec.get("after") not in ("survived", "hung"):
