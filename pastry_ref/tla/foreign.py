@@ -23,8 +23,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -47,7 +45,7 @@ from pastry_ref.oracle.trace import (
     Trace,
     load_trace,
 )
-from pastry_ref.tla.tlc import TlcFailed, _java, _summary
+from pastry_ref.tla.tlc import TlcFailed, run_module
 from pastry_ref.tla.values import Fn, tla_literal
 
 __all__ = [
@@ -316,14 +314,9 @@ def run_steps(
 ) -> ForeignResult:
     """Run TLC on TraceRoute with ``rs`` as ``Steps`` in a temporary folder, removed after."""
     module, cfg = model_files(rs)
-    with tempfile.TemporaryDirectory(prefix="pastry-tlc-foreign-") as tmp:
-        folder = Path(tmp)
-        _copy(modules, folder)
-        (folder / "MC.tla").write_text(module, encoding="utf-8")
-        start = time.monotonic()
-        text = _java(jar, folder, cfg, [], timeout)
-        seconds = time.monotonic() - start
-        _, distinct, _, depth = _summary(text)
+    text, seconds, distinct, depth = run_module(
+        jar, "pastry-tlc-foreign-", lambda folder: _copy(modules, folder), module, cfg, timeout
+    )
     _no_error(text)
     matched = max(depth - 1, 0) if distinct > 0 else 0
     refused: RefusedStep | None = None
@@ -360,12 +353,9 @@ def judge_each(
         '\nASSUME \\A j \\in DOMAIN Trace : PrintT(<<"trace-route-each", j, '
         'IF Permitted(Trace[j]) THEN "" ELSE Refusal(Trace[j])>>)\n====\n',
     )
-    with tempfile.TemporaryDirectory(prefix="pastry-tlc-foreign-") as tmp:
-        folder = Path(tmp)
-        _copy(modules, folder)
-        (folder / "MC.tla").write_text(module, encoding="utf-8")
-        text = _java(jar, folder, cfg, [], timeout)
-        _summary(text)
+    text, _, _, _ = run_module(
+        jar, "pastry-tlc-foreign-", lambda folder: _copy(modules, folder), module, cfg, timeout
+    )
     _no_error(text)
     got = {int(m.group(1)): m.group(2) for m in _EACH.finditer(text)}
     if sorted(got) != list(range(1, len(rs.steps) + 1)):

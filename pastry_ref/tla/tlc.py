@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,28 @@ def _summary(out: str) -> tuple[int, int, int, int]:
 
 
 _TEMPORAL = re.compile(r"^Error: Temporal property (\w+) was violated")
+
+
+def run_module(
+    jar: Path,
+    prefix: str,
+    copy: Callable[[Path], None],
+    module: str,
+    cfg: str,
+    timeout: float | None,
+) -> tuple[str, float, int, int]:
+    """One TLC run of ``module`` (written as MC.tla beside the modules ``copy`` puts into the
+    folder) in a temporary folder named ``prefix``..., removed after: TLC's output, the seconds
+    it took, the distinct states and the depth."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        folder = Path(tmp)
+        copy(folder)
+        (folder / "MC.tla").write_text(module, encoding="utf-8")
+        start = time.monotonic()
+        text = _java(jar, folder, cfg, [], timeout)
+        seconds = time.monotonic() - start
+        _, distinct, _, depth = _summary(text)
+    return text, seconds, distinct, depth
 
 
 def _temporal(

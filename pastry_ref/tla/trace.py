@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import collections
 import json
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,7 +21,7 @@ import attrs
 
 from model_check.itf import ACTION_TAKEN, load_itf
 from pastry_ref.errors import BadInput
-from pastry_ref.tla.tlc import _java, _summary
+from pastry_ref.tla.tlc import run_module
 from pastry_ref.tla.twin import check_scope, copy_modules, tlc_model
 from pastry_ref.tla.values import Fn, tla_literal
 
@@ -175,14 +173,9 @@ def validate_trace(
         model.cfg([]).replace("INIT Init", "INIT TraceInit").replace("NEXT Next", "NEXT TraceNext")
     )
     cfg = cfg.replace("  Checked <- MCChecked", "  Checked <- MCChecked\n  Trace <- MCTrace")
-    with tempfile.TemporaryDirectory(prefix="pastry-tlc-trace-") as tmp:
-        folder = Path(tmp)
-        copy_modules(modules, folder)
-        (folder / "MC.tla").write_text(module, encoding="utf-8")
-        start = time.monotonic()
-        text = _java(jar, folder, cfg, [], None)
-        seconds = time.monotonic() - start
-        _, distinct, _, depth = _summary(text)
+    _, seconds, distinct, depth = run_module(
+        jar, "pastry-tlc-trace-", lambda folder: copy_modules(modules, folder), module, cfg, None
+    )
     result = TraceResult(len(obs), depth if distinct > 0 else 0, seconds)
     if as_json:
         out.write(

@@ -8,7 +8,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -30,12 +29,12 @@ from model_check import (
     Violation,
     check,
     registry,
-    search,
 )
 from model_check.cli import add_command
 from model_check.examples import Act, BrokenMutex, Counters, TwoPhaseCommit
 from model_check.result import PropertyResult, Stats, Step, Trace
 from model_check.search import Progress
+from tests.model_check.fake_clock import FakeClock, clocked
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "model_checking.md"
 BIG = 10**12  # MAX_COUNT as documented in the messages: 1,000,000,000,000
@@ -85,25 +84,6 @@ def _expected(**fields: object) -> Stats:
     }
     base.update(fields)
     return Stats(**base)  # type: ignore[arg-type]
-
-
-class FakeClock:
-    """``time.monotonic`` for the search: ``start`` at the first reading, then ``start + step``,
-    ``start + 2 * step``, ... (``step`` 0 keeps every later reading at ``start + first``)."""
-
-    def __init__(self, start: float, first: float, step: float = 0.0) -> None:
-        self.readings: list[float] = []
-        self.start, self.first, self.step = start, first, step
-
-    def monotonic(self) -> float:
-        n = len(self.readings)
-        value = self.start if n == 0 else self.start + self.first + (n - 1) * self.step
-        self.readings.append(value)
-        return value
-
-
-def _clocked(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
-    monkeypatch.setattr(search, "time", SimpleNamespace(monotonic=clock.monotonic))
 
 
 # -- option bounds: accepted at the bound, refused one past it, with the exact message ----------
@@ -251,7 +231,7 @@ def test_a_random_walk_asks_each_state_it_visits_for_its_actions_once(
 def test_random_walks_stop_at_the_time_bound_asking_no_more_actions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _clocked(monkeypatch, FakeClock(start=0.0, first=1.0, step=1.0))  # walk w ends at w s
+    clocked(monkeypatch, FakeClock(start=0.0, first=1.0, step=1.0))  # walk w ends at w s
     model = Budgeted(3, budget=50)
     result = check(model, SearchOptions(strategy=Strategy.RANDOM, max_seconds=2.5))
     assert (model.calls, result.stats.walks, result.stats.stop_reason) == (9, 3, "max-seconds")
@@ -297,7 +277,7 @@ def test_random_walks_without_a_walk_count_run_until_the_time_bound(
 ) -> None:
     """With --max-seconds (or --max-states) and no --walks, the 1000-walk default is off."""
     clock = FakeClock(start=50.0, first=1.0, step=1.0)  # one second more per reading
-    _clocked(monkeypatch, clock)
+    clocked(monkeypatch, clock)
     result = check(Chain(3), SearchOptions(strategy=Strategy.RANDOM, max_seconds=1500.5))
     # Walk w reads the clock at 50 + w; walk 1501 is the first past 1500.5 seconds.
     assert result.stats.walks == 1501
@@ -307,7 +287,7 @@ def test_random_walks_without_a_walk_count_run_until_the_time_bound(
 
 
 def test_a_walk_count_wins_over_the_time_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    _clocked(monkeypatch, FakeClock(start=50.0, first=1.0, step=1.0))
+    clocked(monkeypatch, FakeClock(start=50.0, first=1.0, step=1.0))
     result = check(Chain(3), SearchOptions(strategy=Strategy.RANDOM, max_seconds=100.0, walks=7))
     assert (
         result.stats.walks,
@@ -381,7 +361,7 @@ def test_the_time_bound_is_read_every_64_expansions_and_allows_exactly_its_secon
 ) -> None:
     # Every reading after the start is one second later: a limit of 1 s is not exceeded.
     clock = FakeClock(start=100.0, first=1.0)
-    _clocked(monkeypatch, clock)
+    clocked(monkeypatch, clock)
     full = check(Chain(200), SearchOptions(max_seconds=1.0))
     assert _stats(full) == _expected(states_generated=200, distinct_states=200, max_depth=199)
     assert full.stats.seconds == 1.0
@@ -389,7 +369,7 @@ def test_the_time_bound_is_read_every_64_expansions_and_allows_exactly_its_secon
     assert len(clock.readings) == 1 + 3 + 1  # start, expansions 64, 128, 192, the end
     # Past the limit, the first reading (before the 64th expansion) stops the search.
     clock = FakeClock(start=100.0, first=1.0)
-    _clocked(monkeypatch, clock)
+    clocked(monkeypatch, clock)
     cut = check(Chain(200), SearchOptions(max_seconds=0.5, strategy=Strategy.DFS))
     assert _stats(cut) == _expected(
         strategy=Strategy.DFS,
@@ -408,7 +388,7 @@ def test_random_walks_read_the_clock_after_every_walk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = FakeClock(start=100.0, first=1.0)
-    _clocked(monkeypatch, clock)
+    clocked(monkeypatch, clock)
     reports: list[Progress] = []
     opts = SearchOptions(strategy=Strategy.RANDOM, walks=3, max_seconds=1.0)
     result = check(Chain(3), opts, reports.append)
@@ -419,7 +399,7 @@ def test_random_walks_read_the_clock_after_every_walk(
     )
     # One report: the first walk ends 1 s after the start (> 0.5 s), the next ones 0 s later.
     assert reports == [Progress(3, 3, 0, 2, 1.0, None)]
-    _clocked(monkeypatch, FakeClock(start=100.0, first=1.0))
+    clocked(monkeypatch, FakeClock(start=100.0, first=1.0))
     cut = check(Chain(3), attrs.evolve(opts, max_seconds=0.5))
     assert (cut.stats.walks, cut.stats.stop_reason) == (1, "max-seconds")
 
@@ -953,7 +933,7 @@ def test_random_progress_is_reported_when_more_than_half_a_second_passed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Walk w ends at 100 + w/2: 0.5 s after the start is not more than half a second; 1 s is.
-    _clocked(monkeypatch, FakeClock(start=100.0, first=0.5, step=0.5))
+    clocked(monkeypatch, FakeClock(start=100.0, first=0.5, step=0.5))
     reports: list[Progress] = []
     check(Chain(2), SearchOptions(strategy=Strategy.RANDOM, walks=5), reports.append)
     assert reports == [Progress(2, 4, 0, 1, 1.0, None), Progress(2, 8, 0, 1, 2.0, None)]
@@ -962,7 +942,7 @@ def test_random_progress_is_reported_when_more_than_half_a_second_passed(
 def test_exhaustive_progress_reports_the_seconds_since_the_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _clocked(monkeypatch, FakeClock(start=100.0, first=0.25, step=0.25))
+    clocked(monkeypatch, FakeClock(start=100.0, first=0.25, step=0.25))
     reports: list[Progress] = []
     result = check(Chain(130), SearchOptions(strategy=Strategy.DFS), reports.append)
     # Without --max-seconds the clock is read only for the reports (expansions 64 and 128) and

@@ -10,7 +10,6 @@ more often than the run can need: a walk or a run that does not end fails its te
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -29,11 +28,11 @@ from model_check import (
     Verdict,
     Violation,
     check,
-    search,
 )
 from model_check.examples import BrokenMutex, Counters, LostUpdate
 from model_check.result import CheckResult, PropertyResult, Stats, Step, Trace
 from model_check.search import DEFAULT_RANDOM_DEPTH, DEFAULT_WALKS, Progress
+from tests.model_check.fake_clock import FakeClock, clocked
 
 RANDOM = Strategy.RANDOM
 UNPROVED = "not decided: random walks cannot prove it"
@@ -150,25 +149,6 @@ def zeroed(result: CheckResult) -> Stats:
 
 def chain_trace(*states: int) -> Trace:
     return Trace(0, tuple(Step("step", "step", s) for s in states))
-
-
-class FakeClock:
-    """``time.monotonic``: ``start`` at the first reading (the run's start), then ``start +
-    first``, ``start + first + step``, ``start + first + 2 * step``, ..."""
-
-    def __init__(self, start: float, first: float, step: float = 0.0) -> None:
-        self.readings: list[float] = []
-        self.start, self.first, self.step = start, first, step
-
-    def monotonic(self) -> float:
-        n = len(self.readings)
-        value = self.start if n == 0 else self.start + self.first + (n - 1) * self.step
-        self.readings.append(value)
-        return value
-
-
-def clocked(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
-    monkeypatch.setattr(search, "time", SimpleNamespace(monotonic=clock.monotonic))
 
 
 # -- walks are counted exactly ------------------------------------------------------------------
