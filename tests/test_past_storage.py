@@ -310,6 +310,44 @@ def test_R_PAST_15_gds_evicts_the_lowest_value_and_inflates() -> None:
     assert [c.file_id for c in left] == [2] and infl2 == GDS_SCALE // 5 + GDS_SCALE // 4
 
 
+def test_R_PAST_15_gds_values_are_inflation_plus_scale_over_size() -> None:
+    """R-PAST-15 (GreedyDual-Size, cost 1): a copy cached or hit gets H = inflation + 10^6 //
+    size, in integers; a file of size 0 counts as size 1."""
+    assert GDS_SCALE == 1_000_000
+    for size, h in ((1, 1_000_000), (0, 1_000_000), (3, 333_333), (7, 142_857)):
+        (c,), infl = cache_insert((), 40, 100, (5, "o", size, "x"))
+        assert (c.value, infl) == (40 + h, 40)
+        (hit,) = cache_hit((attrs.evolve(c, value=1),), 9, 5)
+        assert hit.value == 9 + h
+
+
+def test_R_PAST_15_a_copy_that_exactly_fits_is_kept_and_cached() -> None:
+    """R-PAST-15: eviction runs only while the copies take MORE than the room; a file of exactly
+    the room's size is cached (evicting every other copy), one unit more is not."""
+    a = CachedFile(file_id=1, owner="o", size=4, content="a", value=10)
+    b = CachedFile(file_id=2, owner="o", size=6, content="b", value=20)
+    assert make_room((a, b), 0, 10) == ((a, b), 0)  # exactly full: nothing evicted
+    assert make_room((a, b), 0, 9) == ((b,), 10)  # one unit short: the lowest value goes
+    assert make_room((a, b), 0, 0) == ((), 20)  # no room: all go, inflation the last value
+    assert make_room((a, b), 30, 6) == ((b,), 30)  # inflation never goes down
+    cache, infl = cache_insert((a, b), 0, 10, (3, "o", 10, "c"))
+    assert [c.file_id for c in cache] == [3] and infl == 20
+    assert cache_insert((a, b), 0, 10, (3, "o", 11, "c")) == ((a, b), 0)
+
+
+def test_R_PAST_15_eviction_order_is_value_then_file_id_and_keeps_the_cache_order() -> None:
+    """R-PAST-15: lowest value first, ties to the lowest file id; the copies left stay in the
+    cache's own (file id) order."""
+    copies = tuple(
+        CachedFile(file_id=f, owner="o", size=1, content=str(f), value=v)
+        for f, v in ((1, 50), (2, 10), (3, 10), (4, 70), (5, 30))
+    )
+    left, infl = make_room(copies, 0, 2)
+    assert [c.file_id for c in left] == [1, 4] and infl == 30  # 2 and 3 (tie: 2 first), then 5
+    left, infl = make_room(copies, 0, 4)
+    assert [c.file_id for c in left] == [1, 3, 4, 5] and infl == 10
+
+
 def test_R_PAST_15_lookups_cache_at_the_client_and_answer_from_caches() -> None:
     w = run(run(world(PastApp(capacity=100)), 17, INS), 140, LookupFile(file_id=FID, id=1))
     c = past(w, 140).cached_copy(FID)

@@ -104,12 +104,15 @@ def make_room(
 ) -> tuple[tuple[CachedFile, ...], int]:
     """Evict cached copies, lowest value first (ties: lowest file id), until they take at most
     ``room`` units; each eviction raises the inflation to the evicted value (GD-S)."""
-    left = list(cache)
-    while left and sum(c.size for c in left) > room:
-        victim = min(left, key=lambda c: (c.value, c.file_id))
-        left.remove(victim)
+    total = sum(c.size for c in cache)
+    gone: set[int] = set()
+    for victim in sorted(cache, key=lambda c: (c.value, c.file_id)):  # one pass: bounded
+        if total <= room:
+            break
+        gone.add(victim.file_id)
+        total -= victim.size
         inflation = max(inflation, victim.value)
-    return tuple(left), inflation
+    return tuple(c for c in cache if c.file_id not in gone), inflation
 
 
 def cache_insert(
