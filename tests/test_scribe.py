@@ -35,6 +35,7 @@ from pastry_ref.scribe import (
     MulticastMsg,
     ParentTimeout,
     Publish,
+    PublishMsg,
     ScribeApp,
     Subscribe,
     SubscribeAck,
@@ -70,7 +71,7 @@ def run(reqs: tuple[tuple[int, Hashable], ...], ring: tuple[int, ...] = RING) ->
     w = world(reqs, ring)
     for o, r in reqs:
         w = w.apply(Request(o, r))
-        w, _ = quiesce(w)
+        w, _ = quiesce(w, max_steps=10_000)
     return w
 
 
@@ -277,12 +278,12 @@ def test_R_SCRIBE_11_anycast_searches_the_tree_depth_first() -> None:
     w = world(reqs, app=ScribeApp(accepts=frozenset({224})))
     for o, r in reqs:
         w = w.apply(Request(o, r))
-        w, _ = quiesce(w)
+        w, _ = quiesce(w, max_steps=1_000)  # a search that loops fails by name (Livelock)
     assert w.replies == ((224, Reply(Anycast(group=G, id=0), AnycastAccepted())),)
     w = world(reqs)
     for o, r in reqs:
         w = w.apply(Request(o, r))
-        w, _ = quiesce(w)
+        w, _ = quiesce(w, max_steps=1_000)
     assert [r.response for _, r in w.replies] == [AnycastFailed()]
     node = w.node(113)
     step = w.host(113).app(ScribeApp).deliver(node, None, AnycastMsg(group=G, id=1))
@@ -430,3 +431,106 @@ def test_R_SCRIBE_9_child_timeout_drops_the_child_and_prunes() -> None:
     assert step.effects == (SendDirect(119, UnsubscribeMsg(group=G, child=113)),)
     assert step.app.group(G) is None  # type: ignore[attr-defined]
     assert fwd.fire(w.node(113), ChildTimeout(G, 224)).app == fwd  # not a child: nothing
+
+
+# -- single upcalls on a real node's state: every effect and the state after ---------------------
+def test_R_SCRIBE_3_a_second_group_is_kept_in_group_id_order() -> None:
+    node = world().node(253)
+    app = ScribeApp(groups=((G, GroupState(member=True)),))
+    step = app.request(node, Subscribe(group=100))
+    assert step.effects == (Route(100, SubscribeMsg(group=100, child=253)),)
+    assert step.app.groups == (  # type: ignore[attr-defined]
+        (100, GroupState(member=True)),
+        (G, GroupState(member=True)),
+    )
+
+
+def test_R_SCRIBE_4_an_attached_forwarder_on_the_path_acknowledges_and_stops_the_subscribe() -> (
+    None
+):
+    node = world().node(113)
+    app = ScribeApp(groups=((G, GroupState(parent=119, member=True, seq=2, joined=0)),))
+    step, on = app.forward(node, G, SubscribeMsg(group=G, child=253), 119)
+    assert on is None  # stopped here: 113 is in the tree (and not the root: it keeps 119)
+    assert step.effects == (SendDirect(253, SubscribeAck(group=G, parent=113, seq=2)),)
+    assert step.app.group(G) == GroupState(  # type: ignore[attr-defined]
+        parent=119, children=frozenset({253}), member=True, seq=2, joined=0
+    )
+
+
+def test_R_SCRIBE_5_a_node_that_finds_itself_root_leaves_its_old_parent() -> None:
+    node = world().node(119)
+    assert node.decide(G).deliver
+    app = ScribeApp(groups=((G, GroupState(parent=224, member=True, joined=0)),))
+    step = app.deliver(node, G, SubscribeMsg(group=G, child=113))
+    assert step.effects == (
+        SendDirect(113, SubscribeAck(group=G, parent=119, seq=0)),
+        SendDirect(224, UnsubscribeMsg(group=G, child=119)),
+    )
+    assert step.app.group(G) == GroupState(  # type: ignore[attr-defined]
+        root=True, children=frozenset({113}), member=True, joined=0
+    )
+
+
+def test_R_SCRIBE_7_8_without_heartbeats_an_event_marks_no_heartbeat_state() -> None:
+    root = ScribeApp(groups=((G, GroupState(root=True, children=frozenset({113}))),))
+    step = root.deliver(world().node(119), G, PublishMsg(group=G, event="a"))
+    assert step.effects == (SendDirect(113, MulticastMsg(group=G, seq=1, event="a", parent=119)),)
+    assert step.app.group(G) == GroupState(  # type: ignore[attr-defined]
+        root=True, children=frozenset({113}), seq=1, seen=frozenset({1})
+    )
+    member = ScribeApp(groups=((G, GroupState(parent=113, member=True, joined=0)),))
+    step = member.deliver(
+        world().node(253), None, MulticastMsg(group=G, seq=1, event="a", parent=113)
+    )
+    assert step.effects == (Reply(Publish(group=G, event="a"), Delivered(1)),)
+    assert step.app.group(G) == GroupState(  # type: ignore[attr-defined]
+        parent=113, member=True, joined=0, seq=1, seen=frozenset({1})
+    )
+
+
+def test_R_SCRIBE_9_a_parent_timeout_resubscribes_with_the_seq_seen() -> None:
+    node = world().node(253)
+    app = ScribeApp(groups=((G, GroupState(parent=113, member=True, seq=5, joined=0)),))
+    step = app.fire(node, ParentTimeout(G))
+    assert step.app == app and step.effects == (Route(G, SubscribeMsg(group=G, child=253, seq=5)),)
+    step = ScribeApp().fire(node, ParentTimeout(G))  # a group it does not hold: from 0
+    assert step.app == ScribeApp()
+    assert step.effects == (Route(G, SubscribeMsg(group=G, child=253, seq=0)),)
+    none = ScribeApp().fire(node, ChildTimeout(G, 113))  # a group it does not hold: nothing
+    assert none.app == ScribeApp() and none.effects == ()
+
+
+def test_R_SCRIBE_9_a_failed_node_is_repaired_in_each_group_and_only_where_it_was_linked() -> None:
+    node = attrs.evolve(world().node(113), failed=frozenset({224}))
+    kept = GroupState(parent=119, member=True, seq=1, joined=0)
+    app = ScribeApp(
+        groups=(
+            (100, kept),  # 224 is neither its parent nor its child
+            (G, GroupState(parent=224, member=True, seq=3, joined=0)),  # 224 was the parent
+            (150, GroupState(parent=119, children=frozenset({224}))),  # 224 was the only child
+        )
+    )
+    step = app.update(node, 224, False)
+    assert step.effects == (
+        Route(G, SubscribeMsg(group=G, child=113, seq=3)),
+        SendDirect(119, UnsubscribeMsg(group=150, child=113)),
+    )
+    assert step.app.groups == (  # type: ignore[attr-defined]
+        (100, kept),
+        (G, GroupState(member=True, seq=3, joined=0)),
+    )
+
+
+def test_R_SCRIBE_10_a_displaced_root_handles_every_group() -> None:
+    node = world().node(224)  # 119 is closer to both 147 and 150
+    assert not node.decide(G).deliver and not node.decide(150).deliver
+    app = ScribeApp(
+        groups=(
+            (G, GroupState(root=True)),  # nothing to keep: it leaves
+            (150, GroupState(root=True, member=True, seq=2, joined=0)),
+        )
+    )
+    step = app.update(node, 113, True)
+    assert step.effects == (Route(150, SubscribeMsg(group=150, child=224, seq=2)),)
+    assert step.app.groups == ((150, GroupState(member=True, seq=2, joined=0)),)  # type: ignore[attr-defined]

@@ -48,13 +48,14 @@ from pastry_ref.scribe import (
     group_id,
 )
 from pastry_ref.scribe import invariants as si
-from pastry_ref.system import Crash, FireTimer, Receive, Request, World, WorldSpec, settle
+from pastry_ref.system import Crash, FireTimer, Livelock, Receive, Request, World, WorldSpec, settle
 from pastry_ref.system.actions import WorldAction
 
 CFG = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
 RING = (113, 119, 224, 253)
 G = group_id(CFG.space, "news", "alice")
 Sent = list[tuple[int, Hashable]]
+MAX_DELIVERIES = 1_000  # no scenario here needs more: a message loop fails by name (Livelock)
 
 
 def world(
@@ -77,12 +78,13 @@ def act(w: World, action: WorldAction, sent: Sent) -> World:
     """Apply ``action``, then deliver every accepted message in order; record what was sent."""
     w, effects = w.apply_with_effects(action)
     sent.extend(payloads(effects))
-    while True:
+    for _ in range(MAX_DELIVERIES):
         env = next((e for e in w.network if accepts(w.node(e.dest), e.msg)), None)
         if env is None:
             return w
         w, effects = w.apply_with_effects(Receive(env.dest, env.msg))
         sent.extend(payloads(effects))
+    raise Livelock(f"still {len(w.network)} message(s) in flight after {MAX_DELIVERIES} deliveries")
 
 
 def run(w: World, reqs: tuple[tuple[int, Hashable], ...]) -> tuple[World, Sent]:
@@ -419,4 +421,68 @@ def test_R_SCRIBE_14_a_node_joining_among_the_next_closest_gets_the_record() -> 
     step = root.update(node, 113, True)  # 113 is the next closest to 147
     assert step.effects == (SendDirect(113, RootMirror(group=G, root=119, seq=3, created=True)),)
     assert root.update(node, 253, True).effects == ()  # 253 is not among them
+    assert root.update(node, 224, True).effects == ()  # nor 224, the one after 113
     assert ScribeApp(groups=root.groups).update(node, 113, True).effects == ()  # mirror = 0
+
+
+def test_R_SCRIBE_14_a_record_of_the_same_seq_replaces_the_old_one() -> None:
+    # a root mirrors when it becomes root (created False) and again on Create, with the same seq
+    node = world(ScribeApp()).node(113)
+    app = ScribeApp(mirror=1, mirrors=((G, RootRecord(root=119, seq=0, created=False)),))
+    step = app.deliver(node, None, RootMirror(group=G, root=119, seq=0, created=True))
+    assert step.effects == ()
+    assert step.app.mirrors == ((G, RootRecord(root=119, seq=0, created=True)),)  # type: ignore[attr-defined]
+
+
+def test_R_SCRIBE_14_the_holder_takes_over_each_group_of_the_dead_root_only() -> None:
+    node = attrs.evolve(world(ScribeApp(), ring=(113, 224, 253)).node(113), failed=frozenset({119}))
+    assert node.decide(G).deliver
+    other = RootRecord(root=200, seq=7, created=False)  # another root's group: kept
+    app = ScribeApp(
+        mirror=1,
+        mirrors=((100, other), (G, RootRecord(root=119, seq=4, created=True))),
+        groups=((G, GroupState(parent=224, member=True, seq=1, joined=1)),),
+    )
+    step = app.update(node, 119, False)
+    assert step.effects == (
+        SendDirect(224, UnsubscribeMsg(group=G, child=113)),  # it leaves its live parent
+        SendDirect(224, RootMirror(group=G, root=113, seq=4, created=True)),
+    )
+    new = step.app
+    assert isinstance(new, ScribeApp)
+    assert new.mirrors == ((100, other),) and new.created == {G}
+    assert new.groups == ((G, GroupState(root=True, member=True, seq=4, joined=1)),)
+
+
+def test_R_SCRIBE_16_an_event_from_the_parent_is_heard_and_taken_once() -> None:
+    node = world(ScribeApp()).node(253)
+    before = GroupState(parent=113, member=True, joined=0, seq=1, seen=frozenset({1}))
+    app = ScribeApp(heartbeats=True, groups=((G, before),))
+    step = app.deliver(node, None, MulticastMsg(group=G, seq=2, event="b", parent=113))
+    assert step.effects == (Reply(Publish(group=G, event="b"), Delivered(2)),)
+    after = attrs.evolve(before, seq=2, seen=frozenset({1, 2}), heard=True)
+    assert step.app.group(G) == after  # type: ignore[attr-defined]
+    again = app.deliver(node, None, MulticastMsg(group=G, seq=1, event="a", parent=113))
+    assert again.effects == ()  # taken already: only heard
+    assert again.app.group(G) == attrs.evolve(before, heard=True)  # type: ignore[attr-defined]
+
+
+def test_R_SCRIBE_16_a_heartbeat_due_without_children_does_nothing() -> None:
+    node = world(ScribeApp()).node(113)
+    app = ScribeApp(heartbeats=True)
+    none = app.fire(node, HeartbeatDue(G))  # a group it does not hold
+    assert none.app == app and none.effects == ()
+    left = ScribeApp(
+        heartbeats=True, groups=((G, GroupState(parent=119, member=True, flowed=True)),)
+    )
+    step = left.fire(node, HeartbeatDue(G))  # its children left after an event flowed
+    assert step.app == left and step.effects == ()
+
+
+def test_R_SCRIBE_16_an_answer_from_an_unknown_child_at_a_node_out_of_the_tree_rejoins() -> None:
+    node = world(ScribeApp()).node(113)
+    step = ScribeApp(heartbeats=True).deliver(node, None, HeartbeatAck(group=G, child=253))
+    assert step.effects == (Route(G, SubscribeMsg(group=G, child=113, seq=0)),)
+    assert step.app.group(G) == GroupState(  # type: ignore[attr-defined]
+        children=frozenset({253}), waiting=frozenset({253}), seq=0
+    )
