@@ -58,6 +58,9 @@ from pastry_ref.system.invariants import property_names
 CFG = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
 RING = (17, 95, 200)
 SPACE = CFG.space
+# a bound on deliveries: the real runs here take at most ~50; a mutant that never goes quiet
+# (e.g. re-salting forever) fails by name with Livelock instead of hanging
+STEPS = 2_000
 INS = Insert(name="a", owner="o", k=2, size=5, content="hello")
 FID = file_id(SPACE, "a", "o", 0)
 SCENARIOS = Path(__file__).parent.parent / "pastry_ref" / "check" / "scenarios"
@@ -76,7 +79,7 @@ def world(
 
 
 def run(w: World, origin: int, request: object) -> World:
-    return quiesce(w.apply(RequestAction(origin, request)))[0]
+    return quiesce(w.apply(RequestAction(origin, request)), max_steps=STEPS)[0]
 
 
 def past(w: World, n: int) -> PastApp:
@@ -160,7 +163,7 @@ def test_R_PAST_3_a_file_id_is_never_reused() -> None:
 def test_R_PAST_4_client_acknowledges_after_k_receipts() -> None:
     w = world((95, INS)).apply(RequestAction(95, INS))
     assert not w.replies
-    w = quiesce(w)[0]
+    w = quiesce(w, max_steps=STEPS)[0]
     closest = SPACE.sort_by_closeness(FID, RING)[:2]
     assert responses(w) == [InsertOk(file_id=FID, holders=tuple(sorted(closest)))]
     assert not past(w, 95).inserts

@@ -62,6 +62,9 @@ from pastry_ref.system.actions import Receive
 CFG = Config.make(bits=8, b=4, leaf_set_size=4, neighborhood_size=2)
 RING = (17, 95, 140, 200)
 SPACE = CFG.space
+# a bound on deliveries: the real runs here take at most ~50; a mutant that never goes quiet
+# (e.g. re-salting forever) fails by name with Livelock instead of hanging
+STEPS = 2_000
 FID = file_id(SPACE, "a", "o", 0)
 INS = Insert(name="a", owner="o", k=2, size=5, content="hello")
 
@@ -82,7 +85,7 @@ def world(app: PastApp, *requests: tuple[int, object], crashes: tuple[int, ...] 
 def run(w: World, origin: int, request: object) -> World:
     if (origin, request) not in w.requests_left:
         w = attrs.evolve(w, requests_left=(*w.requests_left, (origin, request)))
-    return quiesce(w.apply(RequestAction(origin, request)))[0]
+    return quiesce(w.apply(RequestAction(origin, request)), max_steps=STEPS)[0]
 
 
 def past(w: World, n: int) -> PastApp:
@@ -247,7 +250,7 @@ def test_R_PAST_13_a_displaced_holder_demotes_after_the_newcomer_confirms() -> N
     spec = WorldSpec(
         CFG, ring3, ((140, 200),), apps=(LookupApp(), PastApp()), requests=((17, ins),)
     )
-    w = quiesce(spec.initial_world().apply(RequestAction(17, ins)))[0]
+    w = quiesce(spec.initial_world().apply(RequestAction(17, ins)), max_steps=STEPS)[0]
     assert {n for n in ring3 if past(w, n).entry(fid)} == {95, 200}
     w = settle(w.apply(Join(140, 200)))[0]
     assert past(w, 140).entry(fid) is not None and past(w, 200).entry(fid) is not None
@@ -372,7 +375,7 @@ def test_R_PAST_16_a_refusal_discards_the_attempts_replicas() -> None:
     cfg = Config.make(bits=8, b=4, leaf_set_size=2, neighborhood_size=2)
     app = PastApp(capacity=100, capacities=((17, 10), (95, 60)), caching=False)
     spec = WorldSpec(cfg, ring3, apps=(LookupApp(), app), requests=((17, INS),))
-    w = quiesce(spec.initial_world().apply(RequestAction(17, INS)))[0]
+    w = quiesce(spec.initial_world().apply(RequestAction(17, INS)), max_steps=STEPS)[0]
     (ok,) = responses(w)
     assert isinstance(ok, InsertOk) and ok.file_id != FID
     assert all(past(w, n).entry(FID) is None for n in ring3)  # 200's salt-0 replica freed
@@ -409,7 +412,8 @@ def first_run(name: str) -> World:
     assert isinstance(model, PastryModel)
     w = model.spec.initial_world()
     while w.requests_left or w.joins_left:
-        w = settle(w.apply(next(a for a in w.actions() if not isinstance(a, Receive))))[0]
+        w = w.apply(next(a for a in w.actions() if not isinstance(a, Receive)))
+        w = settle(quiesce(w, max_steps=STEPS)[0])[0]
     return settle(w)[0]
 
 
