@@ -37,6 +37,9 @@ from pastry_ref.past import (
     LookupResult,
     PastApp,
     Reclaim,
+    ReclaimFile,
+    ReclaimReceipt,
+    ReclaimReplica,
     ReclaimResult,
     StoredFile,
     StorePointer,
@@ -296,6 +299,73 @@ def test_R_PAST_14_a_failed_insert_refunds_its_quota() -> None:
     w = run(world(PastApp(capacity=40, quotas=(("o", 10),))), 17, INS)
     assert responses(w) == [InsertFailed(attempts=4, reason="refused")]
     assert past(w, 17).quota_left("o") == 10
+
+
+# -- R-PAST-6 at a pointer holder: the target answers for it ---------------------------------
+POINTER = StoredFile(file_id=FID, owner="o", k=2, size=5, content="", kind=Kind.POINTER, target=140)
+
+
+def reclaim_replica(slot: int, owner: str = "o") -> ReclaimReplica:
+    return ReclaimReplica(file_id=FID, owner=owner, client=95, id=1, slot=slot)
+
+
+def test_R_PAST_6_a_pointer_root_frees_tells_the_k_plus_1_and_its_target_answers() -> None:
+    res = PastApp(stored=(POINTER,)).deliver(
+        ready(200), None, ReclaimFile(file_id=FID, owner="o", client=95, id=1)
+    )
+    assert res.effects == (  # replica_set(200, FID, 3) == (17, 200, 95)
+        SendDirect(17, reclaim_replica(17)),
+        SendDirect(95, reclaim_replica(95)),
+        SendDirect(140, reclaim_replica(200)),  # the target answers for the root's slot
+        SendDirect(
+            95,
+            ReclaimReceipt(
+                file_id=FID, id=1, holder=200, ok=True, expected=3, slot=None, credit=10
+            ),
+        ),
+    )
+    assert res.app.stored == () and res.app.reclaimed == ((FID, "o"),)  # type: ignore[attr-defined]
+    # a replica root answers for its own slot; a stranger's reclaim is refused, one slot expected
+    replica = attrs.evolve(POINTER, content="x", kind=Kind.REPLICA, target=None)
+    res = PastApp(stored=(replica,)).deliver(
+        ready(200), None, ReclaimFile(file_id=FID, owner="o", client=95, id=1)
+    )
+    assert res.effects[-1] == SendDirect(
+        95, ReclaimReceipt(file_id=FID, id=1, holder=200, ok=True, expected=3, slot=200, credit=10)
+    )
+    assert len(res.effects) == 3
+    res = PastApp(stored=(replica,)).deliver(
+        ready(200), None, ReclaimFile(file_id=FID, owner="x", client=95, id=1)
+    )
+    no = ReclaimReceipt(file_id=FID, id=1, holder=200, ok=False, expected=1, slot=200)
+    assert res.effects == (SendDirect(95, no),)
+    assert res.app.stored == (replica,) and res.app.reclaimed == ()  # type: ignore[attr-defined]
+
+
+def test_R_PAST_6_a_pointer_holder_passes_its_own_slot_to_the_target() -> None:
+    app = PastApp(stored=(POINTER,))
+    res = app.deliver(ready(200), None, reclaim_replica(200))
+    assert res.effects == (SendDirect(140, reclaim_replica(200)),)
+    assert res.app.stored == () and res.app.reclaimed == ((FID, "o"),)  # type: ignore[attr-defined]
+    # a forwarded slot (the root's) is answered here: the pointer is not followed twice
+    res = app.deliver(ready(200), None, reclaim_replica(17))
+    receipt = ReclaimReceipt(file_id=FID, id=1, holder=200, ok=True, expected=0, slot=17)
+    assert res.effects == (SendDirect(95, receipt),)
+    assert res.app.stored == () and res.app.reclaimed == ((FID, "o"),)  # type: ignore[attr-defined]
+    # a pointer of another owner is kept and not followed; the slot is still answered
+    res = app.deliver(ready(200), None, reclaim_replica(200, owner="x"))
+    receipt = ReclaimReceipt(file_id=FID, id=1, holder=200, ok=True, expected=0, slot=200)
+    assert res.effects == (SendDirect(95, receipt),)
+    assert res.app.stored == (POINTER,) and res.app.reclaimed == ()  # type: ignore[attr-defined]
+
+
+def test_R_PAST_16_a_discarded_pointer_passes_the_discard_to_its_target() -> None:
+    res = PastApp(stored=(POINTER,)).deliver(ready(200), None, Discard(file_id=FID, owner="o"))
+    assert res.effects == (SendDirect(140, Discard(file_id=FID, owner="o")),)
+    assert res.app.stored == () and res.app.reclaimed == ()  # type: ignore[attr-defined]
+    replica = attrs.evolve(POINTER, content="x", kind=Kind.REPLICA, target=None)
+    res = PastApp(stored=(replica,)).deliver(ready(200), None, Discard(file_id=FID, owner="o"))
+    assert res.effects == () and res.app.stored == ()  # type: ignore[attr-defined]
 
 
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
