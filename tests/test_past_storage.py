@@ -15,6 +15,7 @@ import attrs
 
 import pastry_ref.check.apps  # noqa: F401 - registers PAST's properties
 from pastry_ref.app import Host, LookupApp
+from pastry_ref.app.api import Reply
 from pastry_ref.check.model import PastryModel
 from pastry_ref.check.scenario_file import load_scenario_file
 from pastry_ref.node import NodeState, StartFirst, step
@@ -36,6 +37,7 @@ from pastry_ref.past import (
     LookupFile,
     LookupResult,
     PastApp,
+    PendingReclaim,
     Reclaim,
     ReclaimFile,
     ReclaimReceipt,
@@ -366,6 +368,45 @@ def test_R_PAST_16_a_discarded_pointer_passes_the_discard_to_its_target() -> Non
     replica = attrs.evolve(POINTER, content="x", kind=Kind.REPLICA, target=None)
     res = PastApp(stored=(replica,)).deliver(ready(200), None, Discard(file_id=FID, owner="o"))
     assert res.effects == () and res.app.stored == ()  # type: ignore[attr-defined]
+
+
+def test_R_PAST_5_a_found_file_answers_only_its_own_lookup() -> None:
+    fid2 = file_id(SPACE, "b", "o", 0)
+    mine, other = LookupFile(file_id=FID, id=1), LookupFile(file_id=fid2, id=2)
+    app = PastApp(caching=False, lookups=(mine, other))
+
+    def found(fid: int, id_: int) -> FileFound:
+        return FileFound(file_id=fid, id=id_, content="hello", holder=200, owner="o", size=5)
+
+    res = app.deliver(ready(17), None, found(FID, 2))  # same file, another lookup's id
+    assert res.effects == () and res.app == app
+    res = app.deliver(ready(17), None, found(fid2, 1))  # same id, another file
+    assert res.effects == () and res.app == app
+    res = app.deliver(ready(17), None, found(FID, 1))
+    assert res.effects == (Reply(mine, LookupResult(file_id=FID, content="hello", holder=200)),)
+    assert res.app.lookups == (other,)  # type: ignore[attr-defined]
+
+
+def test_R_PAST_6_a_reclaim_receipt_answers_only_its_own_reclaim() -> None:
+    fid2 = file_id(SPACE, "b", "o", 0)
+    mine, other = Reclaim(file_id=FID, owner="o", id=1), Reclaim(file_id=fid2, owner="o", id=2)
+    app = PastApp(reclaims=(PendingReclaim(request=mine), PendingReclaim(request=other)))
+
+    def receipt(fid: int, id_: int) -> ReclaimReceipt:
+        return ReclaimReceipt(file_id=fid, id=id_, holder=200, ok=True, expected=1, slot=200)
+
+    for fid, id_ in ((FID, 2), (fid2, 1)):
+        res = app.deliver(ready(17), None, receipt(fid, id_))
+        assert res.effects == () and res.app == app
+    res = app.deliver(ready(17), None, receipt(FID, 1))
+    assert res.effects == (Reply(mine, ReclaimResult(file_id=FID, ok=True, receipts=(200,))),)
+    assert res.app.reclaims == (PendingReclaim(request=other),)  # type: ignore[attr-defined]
+
+
+def test_R_PAST_8_fewer_retries_fail_after_fewer_salts() -> None:
+    w = run(world(PastApp(capacity=40, retries=1)), 17, INS)
+    assert responses(w) == [InsertFailed(attempts=2, reason="refused")]
+    assert all(past(w, n).stored == () for n in RING)
 
 
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
