@@ -20,7 +20,7 @@ from pastry_ref.check.scenario_file import ScenarioFileError, load_scenario_file
 from pastry_ref.errors import ConfigError
 from pastry_ref.node import Forward, NodeState, Send, StartFirst, replica_set, step
 from pastry_ref.node import inputs as ni
-from pastry_ref.node.inputs import SendDirect
+from pastry_ref.node.inputs import Route, SendDirect
 from pastry_ref.oracle.ideal import ideal_tables
 from pastry_ref.past import (
     MAX_SALT,
@@ -29,10 +29,12 @@ from pastry_ref.past import (
     FindFile,
     Insert,
     InsertFailed,
+    InsertFile,
     InsertOk,
     LookupFile,
     LookupResult,
     PastApp,
+    PendingInsert,
     Reclaim,
     ReclaimResult,
     StoredFile,
@@ -129,6 +131,29 @@ def test_R_PAST_2_insert_beyond_the_bound_fails_at_once() -> None:
     w = run(world((17, big)), 17, big)
     assert responses(w) == [InsertFailed(attempts=0, reason="k-bound")]
     assert all(not past(w, n).stored for n in RING)
+
+
+def test_R_PAST_2_every_k_from_1_to_the_bound_is_accepted() -> None:
+    assert check_k(CFG, 1) == 1
+    for k in (1, k_bound(CFG)):
+        ins = attrs.evolve(INS, k=k)
+        res = PastApp().request(ready(17), ins)
+        msg = InsertFile(file_id=FID, owner="o", k=k, size=5, content="hello", client=17)
+        assert res.effects == (Route(FID, msg),)
+        assert res.app.inserts == (PendingInsert(request=ins, salt=0, file_id=FID),)  # type: ignore[attr-defined]
+    for k in (0, k_bound(CFG) + 1):
+        ins = attrs.evolve(INS, k=k)
+        res = PastApp().request(ready(17), ins)
+        assert res.effects == (Reply(ins, InsertFailed(attempts=0, reason="k-bound")),)
+        assert res.app == PastApp()
+
+
+def test_R_PAST_4_a_repeated_pending_insert_restarts_at_salt_0() -> None:
+    pending = PendingInsert(request=INS, salt=2, file_id=file_id(SPACE, "a", "o", 2))
+    res = PastApp(inserts=(pending,)).request(ready(17), INS)
+    msg = InsertFile(file_id=FID, owner="o", k=2, size=5, content="hello", client=17)
+    assert res.effects == (Route(FID, msg),)
+    assert res.app.inserts == (PendingInsert(request=INS, salt=0, file_id=FID),)  # type: ignore[attr-defined]
 
 
 def test_R_PAST_2_insert_is_routed_to_the_file_id() -> None:

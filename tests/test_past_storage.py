@@ -409,6 +409,40 @@ def test_R_PAST_8_fewer_retries_fail_after_fewer_salts() -> None:
     assert all(past(w, n).stored == () for n in RING)
 
 
+def test_R_PAST_9_maintenance_handles_every_entry_after_a_kept_dropped_or_demoted_one() -> None:
+    """R-PAST-9, R-PAST-12, R-PAST-13: whatever the first entry is (a diverted replica, a
+    broken pointer, a backup outside the k closest, a confirmed demotion), the next one is
+    still maintained: 154's replica at 200 is offered to 140."""
+    node = ready(200)
+    e, b = file_id(SPACE, "e", "o", 0), file_id(SPACE, "b", "o", 0)  # (95, 140), (140, 200)
+    second = StoredFile(file_id=b, owner="o", k=2, size=5, content="y")
+    push = SendDirect(
+        140,
+        StoreReplica(
+            file_id=b, owner="o", k=2, size=5, content="y", client=None, holders=(140, 200),
+            sender=200,
+        ),
+    )  # fmt: skip
+    told = attrs.evolve(second, told=(140,), awaiting=(140,))
+    div = StoredFile(file_id=FID, owner="o", k=2, size=5, content="x", kind=Kind.DIVERTED)
+    ptr = StoredFile(
+        file_id=FID, owner="o", k=2, size=5, content="", kind=Kind.POINTER, target=60
+    )  # 60 is no node: a broken pointer at 200, one of FID's (17, 200)
+    bak = StoredFile(file_id=e, owner="o", k=2, size=5, content="x", kind=Kind.BACKUP)
+    dem = StoredFile(file_id=e, owner="o", k=2, size=5, content="x", told=(95, 140))
+    cache = CachedFile(file_id=e, owner="o", size=5, content="x", value=GDS_SCALE // 5)
+    cases = [
+        (div, (push,), (div, told), ()),
+        (ptr, (SendDirect(17, WantCopy(file_id=FID, requester=200)), push), (told,), ()),
+        (bak, (push,), (bak, told), ()),
+        (dem, (push,), (told,), (cache,)),
+    ]
+    for first, effects, stored, cached in cases:
+        res = PastApp(stored=(first, second)).update(node, 95, True)
+        assert res.effects == effects
+        assert res.app.stored == stored and res.app.cached == cached  # type: ignore[attr-defined]
+
+
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
 def test_R_PAST_15_gds_evicts_the_lowest_value_and_inflates() -> None:
     cache, infl = cache_insert((), 0, 10, (1, "o", 5, "a"))  # H = 1e6 / 5
