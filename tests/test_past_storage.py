@@ -15,7 +15,7 @@ import attrs
 
 import pastry_ref.check.apps  # noqa: F401 - registers PAST's properties
 from pastry_ref.app import Host, LookupApp
-from pastry_ref.app.api import Reply
+from pastry_ref.app.api import AppStep, Reply
 from pastry_ref.check.model import PastryModel
 from pastry_ref.check.scenario_file import load_scenario_file
 from pastry_ref.node import NodeState, StartFirst, step
@@ -37,6 +37,7 @@ from pastry_ref.past import (
     LookupFile,
     LookupResult,
     PastApp,
+    PendingDivert,
     PendingReclaim,
     Reclaim,
     ReclaimFile,
@@ -441,6 +442,27 @@ def test_R_PAST_9_maintenance_handles_every_entry_after_a_kept_dropped_or_demote
         res = PastApp(stored=(first, second)).update(node, 95, True)
         assert res.effects == effects
         assert res.app.stored == stored and res.app.cached == cached  # type: ignore[attr-defined]
+
+
+def test_R_PAST_11_a_diversion_whose_candidate_left_asks_the_next_or_refuses() -> None:
+    node = ready(200)  # leaf set 17, 95, 140; 60 and 61 are no nodes (they left)
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello")
+    waiting = PendingDivert(file=f, client=17, sender=95, candidates=(140,))
+    moved = PendingDivert(file=f, client=17, sender=95, candidates=(60, 95))
+    out = PendingDivert(file=f, client=17, sender=95, candidates=(61,))
+    res = PastApp(diverting=(waiting, moved, out)).update(node, 95, True)
+    assert res.effects == (
+        SendDirect(95, diverted(pointer=200)),
+        SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=False)),
+    )
+    next_ = attrs.evolve(moved, candidates=(95,))
+    assert res.app.diverting == (waiting, next_)  # type: ignore[attr-defined]
+    # the node's own copy (no client, sent by itself) ends silently, but the diversion goes
+    own = PendingDivert(file=f, client=None, sender=200, candidates=(61,))
+    res = PastApp(diverting=(own,)).update(node, 95, True)
+    assert res.effects == () and res.app.diverting == ()  # type: ignore[attr-defined]
+    app = PastApp(diverting=(waiting,))
+    assert app.update(node, 95, True) == AppStep(app)
 
 
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
