@@ -465,6 +465,43 @@ def test_R_PAST_11_a_diversion_whose_candidate_left_asks_the_next_or_refuses() -
     assert app.update(node, 95, True) == AppStep(app)
 
 
+def test_R_PAST_11_a_divert_receipt_keeps_a_pointer_and_a_backup_only_on_a_third_node() -> None:
+    node = ready(200)  # replica_set(200, FID, 3) == (17, 200, 95)
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello")
+
+    def to(target: int) -> PendingDivert:
+        return PendingDivert(file=f, client=17, sender=95, candidates=(target,))
+
+    def receipt(holder: int) -> DivertReceipt:
+        return DivertReceipt(file_id=FID, holder=holder, ok=True)
+
+    ptr = attrs.evolve(f, content="", kind=Kind.POINTER, target=140)
+    ack = SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=True))
+    backup = StorePointer(file_id=FID, owner="o", k=2, size=5, target=140)
+    res = PastApp(diverting=(to(140),)).deliver(node, None, receipt(140))
+    assert res.effects == (ack, SendDirect(95, backup))
+    assert res.app.stored == (ptr,) and res.app.diverting == ()  # type: ignore[attr-defined]
+    # the (k+1)-th closest is the target itself: no backup pointer
+    res = PastApp(diverting=(to(95),)).deliver(node, None, receipt(95))
+    assert res.effects == (ack,)
+    assert res.app.stored == (attrs.evolve(ptr, target=95),)  # type: ignore[attr-defined]
+    # only k nodes left (17 failed): no (k+1)-th closest, no backup
+    small = ready(200, (95, 200))
+    res = PastApp(diverting=(to(95),)).deliver(small, None, receipt(95))
+    assert res.effects == (ack,)
+    # a receipt from a node that is not the current candidate is ignored
+    app = PastApp(diverting=(to(140),))
+    assert app.deliver(node, None, receipt(95)) == AppStep(app)
+    # reclaimed meanwhile: the diverted replica is discarded and the client refused
+    app = PastApp(diverting=(to(140),), reclaimed=((FID, "o"),))
+    res = app.deliver(node, None, receipt(140))
+    assert res.effects == (
+        SendDirect(140, Discard(file_id=FID, owner="o")),
+        SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=False)),
+    )
+    assert res.app.stored == () and res.app.diverting == ()  # type: ignore[attr-defined]
+
+
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
 def test_R_PAST_15_gds_evicts_the_lowest_value_and_inflates() -> None:
     cache, infl = cache_insert((), 0, 10, (1, "o", 5, "a"))  # H = 1e6 / 5
