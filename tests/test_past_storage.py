@@ -39,6 +39,7 @@ from pastry_ref.past import (
     PastApp,
     PendingDivert,
     PendingReclaim,
+    PushCopy,
     Reclaim,
     ReclaimFile,
     ReclaimReceipt,
@@ -500,6 +501,31 @@ def test_R_PAST_11_a_divert_receipt_keeps_a_pointer_and_a_backup_only_on_a_third
         SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=False)),
     )
     assert res.app.stored == () and res.app.diverting == ()  # type: ignore[attr-defined]
+
+
+def test_R_PAST_12_copy_requests_without_the_file_are_refused_or_ignored() -> None:
+    push = PushCopy(file_id=FID, to=(17, 95), sender=200, holders=(17, 200))
+    res = PastApp().deliver(ready(140), None, push)  # the target lost the file
+    assert res.effects == (
+        SendDirect(200, CopyReceipt(file_id=FID, holder=17, ok=False)),
+        SendDirect(200, CopyReceipt(file_id=FID, holder=95, ok=False)),
+    )
+    assert res.app == PastApp()
+    want = WantCopy(file_id=FID, requester=200)
+    assert PastApp().deliver(ready(17), None, want) == AppStep(PastApp())
+    div = StoredFile(file_id=FID, owner="o", k=2, size=5, content="x", kind=Kind.DIVERTED)
+    app = PastApp(stored=(div,))
+    assert app.deliver(ready(17), None, want) == AppStep(app)
+
+
+def test_R_PAST_11_a_backup_pointer_is_kept_only_where_nothing_is_or_was() -> None:
+    backup = StorePointer(file_id=FID, owner="o", k=2, size=5, target=140)
+    replica = StoredFile(file_id=FID, owner="o", k=2, size=5, content="x")
+    for app in (PastApp(stored=(replica,)), PastApp(reclaimed=((FID, "o"),))):
+        assert app.deliver(ready(95), None, backup) == AppStep(app)
+    res = PastApp().deliver(ready(95), None, backup)
+    kept = StoredFile(file_id=FID, owner="o", k=2, size=5, content="", kind=Kind.BACKUP, target=140)
+    assert res.effects == () and res.app.stored == (kept,)  # type: ignore[attr-defined]
 
 
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
