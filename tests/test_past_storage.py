@@ -528,6 +528,15 @@ def test_R_PAST_11_a_backup_pointer_is_kept_only_where_nothing_is_or_was() -> No
     assert res.effects == () and res.app.stored == (kept,)  # type: ignore[attr-defined]
 
 
+def test_R_PAST_14_capacity_quota_and_use_accounting() -> None:
+    assert PastApp().capacity_of(17) == 100  # the default capacity
+    assert PastApp(capacity=7, capacities=((95, 3),)).capacity_of(95) == 3
+    assert PastApp(quotas=(("x", 10),)).quota_left("o") == 0  # an owner not listed has none
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello")
+    c = CachedFile(file_id=FID + 1, owner="o", size=3, content="abc", value=1)
+    assert PastApp(stored=(f,), cached=(c,)).used() == 8
+
+
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
 def test_R_PAST_15_gds_evicts_the_lowest_value_and_inflates() -> None:
     cache, infl = cache_insert((), 0, 10, (1, "o", 5, "a"))  # H = 1e6 / 5
