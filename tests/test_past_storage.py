@@ -537,6 +537,17 @@ def test_R_PAST_14_capacity_quota_and_use_accounting() -> None:
     assert PastApp(stored=(f,), cached=(c,)).used() == 8
 
 
+def test_R_PAST_3_a_second_copy_of_a_held_file_is_refused_or_confirmed() -> None:
+    f = StoredFile(file_id=FID, owner="o", k=2, size=5, content="hello")
+    app = PastApp(stored=(f,))
+    res = app.deliver(ready(200), None, replica(client=17, sender=17))  # an insert: refused
+    assert res.effects == (SendDirect(17, StoreReceipt(file_id=FID, holder=200, ok=False)),)
+    assert res.app == app
+    res = app.deliver(ready(200), None, replica(client=None, sender=17))  # maintenance: confirm
+    assert res.effects == (SendDirect(17, CopyReceipt(file_id=FID, holder=200, ok=True)),)
+    assert res.app == app
+
+
 # -- R-PAST-15: caching with GreedyDual-Size ---------------------------------------------------
 def test_R_PAST_15_gds_evicts_the_lowest_value_and_inflates() -> None:
     cache, infl = cache_insert((), 0, 10, (1, "o", 5, "a"))  # H = 1e6 / 5
