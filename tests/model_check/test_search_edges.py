@@ -32,58 +32,13 @@ from model_check import (
 )
 from model_check.cli import add_command
 from model_check.examples import Act, BrokenMutex, Counters, TwoPhaseCommit
-from model_check.result import PropertyResult, Stats, Step, Trace
+from model_check.result import PropertyResult, Step, Trace
 from model_check.search import Progress
-from tests.model_check.fake_clock import FakeClock, clocked
+from tests.model_check.support import Chain, FakeClock, clocked, expected_stats, zeroed
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "model_checking.md"
 BIG = 10**12  # MAX_COUNT as documented in the messages: 1,000,000,000,000
 SEED_MAX = 2**64 - 1
-
-
-class Chain(BaseModel[int, str]):
-    """0 -> 1 -> ... -> n-1 by "step"; its one invariant always holds."""
-
-    def __init__(self, n: int, props: Sequence[Property] | None = None) -> None:
-        self.n = n
-        self.props = props
-
-    def init_states(self) -> Sequence[int]:
-        return (0,)
-
-    def actions(self, state: int) -> Sequence[str]:
-        return ("step",) if state < self.n - 1 else ()
-
-    def next_state(self, state: int, action: str) -> int:
-        return state + 1
-
-    def properties(self) -> Sequence[Property]:
-        if self.props is not None:
-            return self.props
-        return (Always.holds("NonNegative", lambda s: s >= 0),)
-
-
-def _stats(result: object) -> Stats:
-    """The run's statistics with the wall-clock field zeroed (it is the one thing not pinned)."""
-    return attrs.evolve(result.stats, seconds=0.0)  # type: ignore[attr-defined]
-
-
-def _expected(**fields: object) -> Stats:
-    base: dict[str, object] = {
-        "strategy": Strategy.BFS,
-        "storage": "full states",
-        "queue": 0,
-        "seconds": 0.0,
-        "complete": True,
-        "stop_reason": "",
-        "por_requested": False,
-        "por_applied": False,
-        "transitions_pruned": 0,
-        "seed": None,
-        "walks": 0,
-    }
-    base.update(fields)
-    return Stats(**base)  # type: ignore[arg-type]
 
 
 # -- option bounds: accepted at the bound, refused one past it, with the exact message ----------
@@ -306,7 +261,7 @@ def test_random_walks_default_to_1000_walks_as_documented() -> None:
     assert "random walks: how many (default 1000)" in _check_help()
     assert "random walks: the seed (default 0)" in _check_help()
     result = check(Chain(3), SearchOptions(strategy=Strategy.RANDOM))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=Strategy.RANDOM,
         states_generated=3000,  # every walk: the initial state and two steps
         distinct_states=3,
@@ -333,7 +288,7 @@ def test_random_walks_default_to_1000_walks_as_documented() -> None:
 def test_random_walks_default_to_depth_100_as_documented() -> None:
     assert "`--max-depth` (default 100)" in DOCS.read_text()
     result = check(Chain(1000), SearchOptions(strategy=Strategy.RANDOM, walks=2))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=Strategy.RANDOM,
         states_generated=202,
         distinct_states=101,
@@ -363,7 +318,7 @@ def test_the_time_bound_is_read_every_64_expansions_and_allows_exactly_its_secon
     clock = FakeClock(start=100.0, first=1.0)
     clocked(monkeypatch, clock)
     full = check(Chain(200), SearchOptions(max_seconds=1.0))
-    assert _stats(full) == _expected(states_generated=200, distinct_states=200, max_depth=199)
+    assert zeroed(full) == expected_stats(states_generated=200, distinct_states=200, max_depth=199)
     assert full.stats.seconds == 1.0
     assert full.verdict is Verdict.PASS
     assert len(clock.readings) == 1 + 3 + 1  # start, expansions 64, 128, 192, the end
@@ -371,7 +326,7 @@ def test_the_time_bound_is_read_every_64_expansions_and_allows_exactly_its_secon
     clock = FakeClock(start=100.0, first=1.0)
     clocked(monkeypatch, clock)
     cut = check(Chain(200), SearchOptions(max_seconds=0.5, strategy=Strategy.DFS))
-    assert _stats(cut) == _expected(
+    assert zeroed(cut) == expected_stats(
         strategy=Strategy.DFS,
         states_generated=64,
         distinct_states=64,
@@ -410,7 +365,7 @@ def test_random_walks_read_the_clock_after_every_walk(
 @pytest.mark.parametrize("strategy", [Strategy.BFS, Strategy.DFS])
 def test_a_single_state_model_has_depth_0(strategy: Strategy) -> None:
     result = check(Chain(1), SearchOptions(strategy=strategy))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=strategy, states_generated=1, distinct_states=1, max_depth=0
     )
     assert result.verdict is Verdict.PASS
@@ -419,7 +374,7 @@ def test_a_single_state_model_has_depth_0(strategy: Strategy) -> None:
 
 def test_a_single_walk_over_a_single_state() -> None:
     result = check(Chain(1), SearchOptions(strategy=Strategy.RANDOM, walks=1, seed=5))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=Strategy.RANDOM,
         states_generated=1,
         distinct_states=1,
@@ -436,7 +391,7 @@ def test_a_run_with_no_properties_explores_everything(strategy: Strategy) -> Non
     result = check(Chain(5), SearchOptions(strategy=strategy, properties=()))
     assert result.properties == ()
     assert result.verdict is Verdict.PASS
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=strategy, states_generated=5, distinct_states=5, max_depth=4
     )
 
@@ -517,7 +472,7 @@ def test_a_replay_that_finds_fewer_actions_reports_the_model() -> None:
 
 def test_random_walks_report_no_queue_and_no_reduction() -> None:
     result = check(Chain(4), SearchOptions(strategy=Strategy.RANDOM, walks=3, seed=2))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=Strategy.RANDOM,
         states_generated=12,
         distinct_states=4,
@@ -534,7 +489,7 @@ def test_random_walks_report_no_queue_and_no_reduction() -> None:
 @pytest.mark.parametrize("strategy", [Strategy.BFS, Strategy.DFS])
 def test_every_initial_state_is_explored(strategy: Strategy) -> None:
     result = check(Inits(3), SearchOptions(strategy=strategy))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=strategy, states_generated=3, distinct_states=3, max_depth=0
     )
 
@@ -542,7 +497,7 @@ def test_every_initial_state_is_explored(strategy: Strategy) -> None:
 def test_the_state_bound_stops_among_the_initial_states() -> None:
     result = check(Inits(4), SearchOptions(max_states=1))
     # The second initial state is generated, refused, and the search stops there.
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         states_generated=2,
         distinct_states=1,
         queue=1,
@@ -556,7 +511,7 @@ def test_the_state_bound_stops_among_the_initial_states() -> None:
 def test_the_state_bound_stops_among_the_successors(por: bool) -> None:
     result = check(Counters(3, 3), SearchOptions(max_states=2, por=por))
     # (0,0,0) expanded: Inc(0) is the second state, Inc(1) is refused; Inc(2) is never computed.
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         states_generated=3,
         distinct_states=2,
         queue=1,
@@ -902,7 +857,7 @@ def test_random_walks_check_every_step_against_transition_properties() -> None:
 def test_random_walks_stop_once_every_property_is_decided() -> None:
     props = (Always.holds("BelowOne", lambda s: s < 1, "s < 1"),)
     result = check(Chain(3, props), SearchOptions(strategy=Strategy.RANDOM, walks=9))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=Strategy.RANDOM,
         states_generated=3,
         distinct_states=3,
@@ -917,7 +872,7 @@ def test_random_walks_stop_once_every_property_is_decided() -> None:
 
 def test_random_walks_stop_at_the_state_bound_within_a_walk() -> None:
     result = check(Chain(1000), SearchOptions(strategy=Strategy.RANDOM, max_states=5, walks=3))
-    assert _stats(result) == _expected(
+    assert zeroed(result) == expected_stats(
         strategy=Strategy.RANDOM,
         states_generated=5,
         distinct_states=5,

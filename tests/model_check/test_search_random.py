@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import attrs
 import pytest
 
 from model_check import (
@@ -32,7 +31,7 @@ from model_check import (
 from model_check.examples import BrokenMutex, Counters, LostUpdate
 from model_check.result import CheckResult, PropertyResult, Stats, Step, Trace
 from model_check.search import DEFAULT_RANDOM_DEPTH, DEFAULT_WALKS, Progress
-from tests.model_check.fake_clock import FakeClock, clocked
+from tests.model_check.support import Chain, FakeClock, clocked, expected_stats, zeroed
 
 RANDOM = Strategy.RANDOM
 UNPROVED = "not decided: random walks cannot prove it"
@@ -65,25 +64,6 @@ class Budgeted(BaseModel[Any, Any]):
 
     def action_name(self, action: Any) -> str:
         return self.inner.action_name(action)  # type: ignore[no-any-return]
-
-
-class Chain(BaseModel[int, str]):
-    """0 -> 1 -> ... -> n-1 by "step", n-1 terminal: every walk is the same."""
-
-    def __init__(self, n: int, props: Sequence[Property] = ()) -> None:
-        self.n, self.props = n, tuple(props)
-
-    def init_states(self) -> Sequence[int]:
-        return (0,)
-
-    def actions(self, state: int) -> Sequence[str]:
-        return ("step",) if state < self.n - 1 else ()
-
-    def next_state(self, state: int, action: str) -> int:
-        return state + 1
-
-    def properties(self) -> Sequence[Property]:
-        return self.props or (Always.holds("NonNegative", lambda s: s >= 0),)
 
 
 class Ring(Chain):
@@ -128,23 +108,7 @@ def walk(
 
 def stats(**fields: Any) -> Stats:
     """The statistics of a random run (seconds zeroed: the wall clock is not pinned)."""
-    base: dict[str, Any] = {
-        "strategy": RANDOM,
-        "storage": "full states",
-        "queue": 0,
-        "seconds": 0.0,
-        "complete": False,
-        "stop_reason": "",
-        "por_requested": False,
-        "por_applied": False,
-        "transitions_pruned": 0,
-        "seed": 0,
-    }
-    return Stats(**{**base, **fields})
-
-
-def zeroed(result: CheckResult) -> Stats:
-    return attrs.evolve(result.stats, seconds=0.0)
+    return expected_stats(**{"strategy": RANDOM, "complete": False, "seed": 0, **fields})
 
 
 def chain_trace(*states: int) -> Trace:
