@@ -329,6 +329,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     except (UsageError, OptionError, ScenarioError, ItfError, ModelError) as e:
         err.write(f"pastry-ref check: error: {e}\n")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # our reader closed stdout: the caller's business, not bad input
+        raise
     except (ValueError, OSError) as e:  # a scenario-file loader's own message
         err.write(f"pastry-ref check: error: {e}\n")
         return EXIT_BAD_INPUT

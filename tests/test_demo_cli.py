@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from pastry_ref.cli.demo import run_demo
-from pastry_ref.cli.main import EXIT_BAD_INPUT, EXIT_OK, main
+from pastry_ref.cli.main import EXIT_BAD_INPUT, EXIT_OK, EXIT_PIPE, main
 from pastry_ref.ring.ids import IdSpace
 
 ROW = re.compile(r"^\s+(\d+)\s+([0-9a-f]{32})\s+(\d+)\s+(R-ROUTE-[1-4])\s+(.*)$")
@@ -90,3 +93,24 @@ def test_cli_bad_usage_exits_2(argv: list[str], capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("pastry-ref") and "error:" in err
     assert len(err.strip().splitlines()) == 1  # one line: no usage dump, no traceback
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["check", "--list"]])
+def test_closed_stdout_ends_quietly_with_141(argv: list[str]) -> None:
+    """CLI contract: a reader that has gone (``| head``) ends the command with exit code 141 and
+    nothing on stderr: no traceback, and not reported as bad input. The pipe's read end is closed
+    before the command starts, so its first write fails."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pastry_ref.cli.main", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (EXIT_PIPE, "") and EXIT_PIPE == 141

@@ -7,13 +7,15 @@ job) and ``check`` (the model checker, registered by ``model_check.cli``). Exit 
 never a traceback: ``BadInput`` and the engine's errors ``pastry-ref: error: ...`` (2),
 ``BoundReached`` (3), ``ProtocolViolation`` (1), ``ApiMisuse`` ``pastry-ref: internal error:``
 (2: a bug in pastry_ref, reported as such). An ``InputNote`` warning is one line
-``pastry-ref: note: ...``.
+``pastry-ref: note: ...``. A reader that closes our stdout early (``| head``) ends the
+command quietly with exit code 141, as a shell reports a tool killed by SIGPIPE (``EXIT_PIPE``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -27,12 +29,21 @@ from pastry_ref.errors import (
     ProtocolViolation,
 )
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_VIOLATION", "main"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INCOMPLETE",
+    "EXIT_OK",
+    "EXIT_PIPE",
+    "EXIT_VIOLATION",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
 EXIT_BAD_INPUT = 2
 EXIT_INCOMPLETE = 3
+# stdout was closed by its reader: 128 + SIGPIPE, what a shell shows for `yes | head`.
+EXIT_PIPE = 141
 
 
 # The subcommands of pastry_ref itself: each is a module of pastry_ref.cli with
@@ -122,7 +133,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         except known as e:
             code, line = _error_code(e)
             print(line, file=sys.stderr)
+        except BrokenPipeError:
+            return _stdout_closed()
     return code
+
+
+def _stdout_closed() -> int:
+    """Our reader went away: nothing more is written, not even Python's own flush at exit
+    (which would print a second error), so stdout is pointed at the null device."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout has no file descriptor (a test's StringIO)
+        pass
+    return EXIT_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover
