@@ -105,18 +105,44 @@ def test_scope_refuses_what_the_twin_does_not_model() -> None:
         check_scope(scenario("fail-crash-during-join", "").model().spec)
 
 
-def _reachable(model: PastryModel) -> list[Any]:
+def _graph(model: PastryModel) -> dict[Any, set[Any]]:
+    """Every reachable World and its successors, by our model."""
     start = model.init_states()[0]
-    seen = {start}
+    succ: dict[Any, set[Any]] = {start: set()}
     queue = deque([start])
     while queue:
         w = queue.popleft()
         for a in model.actions(w):
             n = model.next_state(w, a)
-            if n not in seen:
-                seen.add(n)
+            succ[w].add(n)
+            if n not in succ:
+                succ[n] = set()
                 queue.append(n)
-    return list(seen)
+    return succ
+
+
+def _reachable(model: PastryModel) -> list[Any]:
+    return list(_graph(model))
+
+
+def _has_cycle(model: PastryModel) -> bool:
+    """Whether our reachable graph has a cycle (a self-loop counts), by repeatedly removing the
+    states without successors: a cycle is what is left."""
+    succ = {w: set(n) for w, n in _graph(model).items()}
+    pred: dict[Any, set[Any]] = {w: set() for w in succ}
+    for w, ns in succ.items():
+        for n in ns:
+            pred[n].add(w)
+    sinks = [w for w, ns in succ.items() if not ns]
+    removed = 0
+    while sinks:
+        w = sinks.pop()
+        removed += 1
+        for p in pred[w]:
+            succ[p].discard(w)
+            if not succ[p]:
+                sinks.append(p)
+    return removed < len(succ)
 
 
 @pytest.mark.parametrize("protocol", ["consistent", "paper"])
@@ -154,6 +180,34 @@ def test_modules_are_found_in_the_repository() -> None:
     assert (find_modules() / "Pastry.tla").is_file()
 
 
+_TLC_SUMMARY = "10 states generated, 5 distinct states found, 0 states left on queue.\n"
+
+
+@pytest.mark.parametrize(
+    ("printed", "acyclic"),
+    [
+        ("Model checking completed. No error has been found.\n" + _TLC_SUMMARY, True),
+        ("Error: Temporal property Terminates was violated.\n" + _TLC_SUMMARY, False),
+        ("Error: Temporal property Other was violated.\n" + _TLC_SUMMARY, None),
+        (_TLC_SUMMARY, None),
+    ],
+)
+def test_terminates_is_read_strictly(
+    printed: str, acyclic: bool | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule 3 decides only on TLC's own words: "no error" (acyclic) or Terminates violated (run
+    each property); anything else is TlcFailed, never a verdict."""
+    from pastry_ref.tla import tlc as tlc_mod
+
+    model = tlc_mod.tlc_model(scenario("join-1-into-1", "consistent").model().spec, [])
+    monkeypatch.setattr(tlc_mod, "_java", lambda *a: printed)
+    if acyclic is None:
+        with pytest.raises(tlc_mod.TlcFailed, match="Terminates"):
+            tlc_mod._acyclic(Path("jar"), tmp_path, model, None)
+    else:
+        assert tlc_mod._acyclic(Path("jar"), tmp_path, model, None) is acyclic
+
+
 # -- with the jar ------------------------------------------------------------------------------
 def agreement(stem: str, protocol: str, tmp_path: Path, *, liveness: bool = True) -> None:
     """Same distinct states, depth and violated properties (of those the twin checks; the
@@ -169,6 +223,8 @@ def agreement(stem: str, protocol: str, tmp_path: Path, *, liveness: bool = True
     assert tlc.depth == ours.stats.max_depth
     our_violated = [r.name for r in ours.properties if r.status is PropertyStatus.VIOLATED]
     assert list(tlc.violated) == [n for n in our_violated if n in checked]
+    if liveness and stem not in LARGE:  # Terminates: TLC's verdict is that of our graph
+        assert tlc.acyclic is (not _has_cycle(model))
     assert (s.expected.value == "violated") == bool(tlc.violated)
     if tlc.violated:  # TLC's shortest counterexample is one of ours, and ours says so too
         trace = replay_on_model(model.spec, tlc.trace)
@@ -182,9 +238,50 @@ def agreement(stem: str, protocol: str, tmp_path: Path, *, liveness: bool = True
     [("join-1-into-1", "consistent"), ("join-1-into-1", "paper"), ("join-1-into-2", "consistent")],
 )
 def test_tlc_agrees_with_our_checker(stem: str, protocol: str, tmp_path: Path) -> None:
-    """join/one-into-two/paper: test_paper_counterexample_replays_on_our_model; the no-cycle
-    parts: the slow tests and the CLI test (cost)."""
-    agreement(stem, protocol, tmp_path, liveness=False)
+    """join/one-into-two/paper: test_paper_counterexample_replays_on_our_model."""
+    agreement(stem, protocol, tmp_path)
+
+
+@needs_jar
+@pytest.mark.parametrize("protocol", ["consistent", "paper"])
+def test_no_cycle_properties_run_themselves_agree(protocol: str, tmp_path: Path) -> None:
+    """Rule 3's shortcut against the long way: the no-cycle properties run on their own (not
+    decided by Terminates) give the same verdicts."""
+    model = scenario("join-1-into-2", protocol).model()
+    wanted = sorted(LIVENESS)
+    kw: dict[str, Any] = {"jar": Path(JAR), "modules": find_modules()}
+    (tmp_path / "short").mkdir()
+    (tmp_path / "long").mkdir()
+    short = run_tlc_files(model.spec, wanted, folder=tmp_path / "short", **kw)
+    long = run_tlc_files(model.spec, wanted, folder=tmp_path / "long", acyclic_first=False, **kw)
+    assert (short.acyclic, long.acyclic) == (True, None)
+    assert short.violated == long.violated == ()
+    assert (tmp_path / "long" / "tlc-liveness.out").is_file()
+    assert not (tmp_path / "short" / "tlc-liveness.out").exists()
+
+
+@needs_jar
+def test_refuted_terminates_runs_each_no_cycle_property(tmp_path: Path) -> None:
+    """The other branch of rule 3, with TLC: a twin whose SomeEnabled is always TRUE has fair
+    behaviours that never end (stuttering in a terminal state), so TLC refutes Terminates and
+    each no-cycle property is run: they hold, since those behaviours end converged."""
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    for f in find_modules().glob("*.tla"):
+        (mods / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (mods / "Pastry.tla").read_text(encoding="utf-8")
+    assert text.count("SomeEnabled ==\n") == 1
+    (mods / "Pastry.tla").write_text(
+        text.replace("SomeEnabled ==\n", "SomeEnabled == TRUE \\/\n"), encoding="utf-8"
+    )
+    model = scenario("join-1-into-2", "consistent").model()
+    wanted = sorted(LIVENESS)
+    (tmp_path / "run").mkdir()
+    r = run_tlc_files(model.spec, wanted, jar=Path(JAR), modules=mods, folder=tmp_path / "run")
+    assert r.acyclic is False and r.violated == ()
+    out = (tmp_path / "run" / "tlc-terminates.out").read_text(encoding="utf-8")
+    assert "Temporal property Terminates was violated" in out
+    assert (tmp_path / "run" / "tlc-liveness.out").is_file()
 
 
 @needs_jar

@@ -174,6 +174,14 @@ def run_scenarios(
         checked = [n for n, _ in names if n in TWIN_PROPERTIES]
         result = run_tlc(model.spec, checked, jar=jar, modules=modules, timeout=timeout)
         notes = [f"not in the TLA+ twin: {n}" for n, _ in names if n not in TWIN_PROPERTIES]
+        if result.acyclic is not None:
+            notes.append(
+                "TLC: every fair behaviour terminates (Terminates): no cycle at all, so every "
+                "no-cycle property holds"
+                if result.acyclic
+                else "TLC: some fair behaviour never terminates (Terminates violated): each "
+                "no-cycle property was run on its own"
+            )
         replayed: list[str] = []
         safety: list[str] = []
         trace_len: int | None = None
