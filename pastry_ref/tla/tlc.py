@@ -187,6 +187,11 @@ def _action_name(label: str | None) -> str | None:
     return label.split(" ", 1)[0]
 
 
+def _tail(out: str) -> str:
+    """TLC's last lines, for a message saying why a run decided nothing."""
+    return "\n".join(out.strip().splitlines()[-15:])
+
+
 def _summary(out: str) -> tuple[int, int, int, int]:
     gen = distinct = queue = depth = -1
     for line in out.splitlines():
@@ -195,8 +200,7 @@ def _summary(out: str) -> tuple[int, int, int, int]:
         elif m := _DEPTH.match(line):
             depth = int(m.group(1))
     if distinct < 0 or "Error: Parsing or semantic analysis failed" in out:
-        tail = "\n".join(out.strip().splitlines()[-15:])
-        raise TlcFailed(f"TLC ended without a result:\n{tail}")
+        raise TlcFailed(f"TLC ended without a result:\n{_tail(out)}")
     return gen, distinct, queue, depth
 
 
@@ -235,8 +239,7 @@ def _acyclic(jar: Path, folder: Path, model: TlcModel, timeout: float | None) ->
         return True
     if any((m := _TEMPORAL.match(ln)) and m.group(1) == "Terminates" for ln in out.splitlines()):
         return False
-    tail = "\n".join(out.strip().splitlines()[-15:])
-    raise TlcFailed(f"TLC decided nothing about Terminates:\n{tail}")
+    raise TlcFailed(f"TLC decided nothing about Terminates:\n{_tail(out)}")
 
 
 def _temporal(
